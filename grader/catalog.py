@@ -1,0 +1,57 @@
+"""Library functions behind `grader problems` and `grader solve`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from grader.datafiles import read_data_file
+from grader.errors import InputFileError, ParamError
+from grader.family import Family
+from grader.params import REQUIRED
+from grader.values import to_jsonable
+
+
+def describe_family(family: Family) -> str:
+    """A plain-text description: parameters, parts, mistakes and sampling settings."""
+    lines = [f"{family.name}: {family.title}", "  parameters:"]
+    for field in family.params.fields:
+        default = "" if field.default is REQUIRED else f", default {_default_text(field.default)}"
+        lines.append(f"    {field.name} ({field.describe()}{default}): {field.doc}")
+    parts = family.build(family.parse(family.canonical)).parts()
+    lines.append("  parts (canonical instance): " + ", ".join(parts))
+    if family.mistakes:
+        lines.append("  mistakes:")
+        for mistake in family.mistakes:
+            variants = ", ".join(variant.name for variant in mistake.variants)
+            lines.append(f"    {mistake.id} [{variants}]: {mistake.description}")
+    if family.sample_settings:
+        lines.append("  randomization settings:")
+        lines.extend(f"    {name}: {doc}" for name, doc in family.sample_settings.items())
+    return "\n".join(lines)
+
+
+def _default_text(default: Any) -> str:
+    if callable(default):
+        return "zeros"
+    if default is None:
+        return "none"
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
+def solve_file(family: Family, params_path: Path, steps: bool = False,
+               mistake: str | None = None) -> dict[str, Any]:
+    """Reference answers (and the worked solution) for the instance in a params file."""
+    raw = read_data_file(params_path)
+    if isinstance(raw, dict) and isinstance(raw.get("params"), dict) and "family" in raw:
+        raw = raw["params"]
+    try:
+        params = family.parse(raw)
+    except ParamError as error:
+        raise InputFileError(params_path, str(error)) from None
+    graph = family.graph(params, mistake)
+    answers = to_jsonable(graph.answers())
+    if not steps:
+        return answers
+    return {"answers": answers, "steps": [asdict(line) for line in graph.worked()]}

@@ -1,0 +1,69 @@
+"""What every exercise family in the problem bank provides, and the operations on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.errors import UnknownMistakeError
+from grader.graph import Graph, Mistake
+from grader.params import Params, ParamSpec
+
+Sampler = Callable[[np.random.Generator, Mapping[str, Any]], dict]
+"""Draws raw params of a fair randomized variant from a generator and the question's settings."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """An exercise family: its parameters, its step graph, its mistakes and its sampler."""
+
+    name: str
+    title: str
+    params: ParamSpec
+    build: Callable[[Params], Graph]
+    sample: Sampler
+    canonical: Mapping[str, Any]
+    template: str
+    mistakes: tuple[Mistake, ...] = field(default=())
+    sample_settings: Mapping[str, str] = field(default_factory=dict)
+
+    def parse(self, raw: Any) -> Params:
+        """Validate raw params (as read from YAML or JSON)."""
+        return self.params.parse(raw)
+
+    def graph(self, params: Params, mistake: str | None = None) -> Graph:
+        """The step graph of an instance; with a mistake (``id`` or ``id:variant``), rewritten."""
+        graph = self.build(params)
+        if mistake is None:
+            return graph
+        mistake_id, _, variant_name = mistake.partition(":")
+        try:
+            variant = self.mistake(mistake_id).variant(variant_name or None)
+        except KeyError as error:
+            raise UnknownMistakeError(str(error.args[0])) from None
+        return graph.rewritten(variant.rewrite)
+
+    def mistake(self, mistake_id: str) -> Mistake:
+        for mistake in self.mistakes:
+            if mistake.id == mistake_id:
+                return mistake
+        known = ", ".join(m.id for m in self.mistakes) or "none"
+        raise UnknownMistakeError(
+            f"family '{self.name}' has no mistake '{mistake_id}' (its mistakes: {known})"
+        )
+
+    def mistaken_graphs(self, params: Params) -> list[tuple[str, str, Graph]]:
+        """Every (mistake id, variant name, rewritten graph) of an instance."""
+        graph = self.build(params)
+        return [
+            (mistake.id, variant.name, graph.rewritten(variant.rewrite))
+            for mistake in self.mistakes
+            for variant in mistake.variants
+        ]
+
+    def solve(self, raw: Any, mistake: str | None = None) -> dict[str, Any]:
+        """Reference answers of an instance given as raw params."""
+        return self.graph(self.parse(raw), mistake).answers()

@@ -1,0 +1,177 @@
+"""The solution of an exercise as a small graph of named steps.
+
+One graph serves every use: the reference answers (evaluate it), follow-through (re-run one
+step from a student's own values of its inputs), the catalogued mistakes (rewrite steps and
+evaluate again, also from the student's values) and the worked solution (each step's formula,
+the formula with numbers, the result).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from grader.values import latex_value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named node: how a value follows from earlier values.
+
+    ``formula`` is the rule in LaTeX with symbols; ``substitution`` is the same rule as a
+    string.Template over the input names (``${V_prev}``), filled with the numbers.
+    ``kind`` groups the steps that one rule makes (``f_1``, ``f_2`` are kind ``f``), which is
+    what mistakes target. Steps with ``part=False`` are intermediate values, not graded.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    fn: Callable[..., Any]
+    formula: str
+    substitution: str = ""
+    kind: str = ""
+    label: str = ""
+    part: bool = True
+
+    def run(self, env: Mapping[str, Any]) -> Any:
+        return self.fn(*(env[name] for name in self.inputs))
+
+
+Rewrite = Callable[[Step], Step]
+"""Turns a correct step into a mistaken one (or returns it unchanged)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One concrete way of making a catalogued mistake."""
+
+    name: str
+    rewrite: Rewrite
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A catalogued student mistake: an id, one sentence for feedback, and its variants.
+
+    ``when`` holds the sampler settings under which an exercise exposes the mistake at all
+    (a threshold convention only shows when some z is exactly 0); empty means always.
+    """
+
+    id: str
+    description: str
+    variants: tuple[Variant, ...]
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+    def variant(self, name: str | None) -> Variant:
+        if name is None:
+            return self.variants[0]
+        for variant in self.variants:
+            if variant.name == name:
+                return variant
+        names = ", ".join(v.name for v in self.variants)
+        raise KeyError(f"mistake '{self.id}' has no variant '{name}' (variants: {names})")
+
+
+@dataclass(frozen=True)
+class WorkedStep:
+    """One line of a worked solution, ready for LaTeX or HTML (MathML) rendering."""
+
+    name: str
+    label: str
+    formula: str
+    substituted: str
+    result: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Given values (from the params) and the steps computed from them, in solving order."""
+
+    constants: Mapping[str, Any]
+    steps: tuple[Step, ...]
+
+    def parts(self) -> tuple[str, ...]:
+        """The graded parts in the order a student computes them."""
+        return tuple(step.name for step in self.steps if step.part)
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def evaluate(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every node's value; a node named in ``given`` takes that value instead."""
+        env = dict(self.constants)
+        # A mistaken rule may leave the domain (sqrt of a negative moment): NaN, not a warning.
+        with np.errstate(all="ignore"):
+            for step in self.steps:
+                if given is not None and step.name in given:
+                    env[step.name] = given[step.name]
+                else:
+                    env[step.name] = step.run(env)
+        return env
+
+    def answers(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The parts' values, in order."""
+        env = self.evaluate(given)
+        return {name: env[name] for name in self.parts()}
+
+    def recompute(self, name: str, given: Mapping[str, Any]) -> Any:
+        """The value of one node computed from ``given`` values of everything before it."""
+        others = {key: value for key, value in given.items() if key != name}
+        return self.evaluate(others)[name]
+
+    def rewritten(self, rewrite: Rewrite) -> Graph:
+        """The same graph with each step passed through a mistake's rewrite."""
+        return Graph(self.constants, tuple(rewrite(step) for step in self.steps))
+
+    def worked(self) -> list[WorkedStep]:
+        """The worked solution: for each part, its rule, the rule with numbers, the result."""
+        env = self.evaluate()
+        lines = []
+        for step in self.steps:
+            numbers = {name: latex_value(env[name]) for name in step.inputs}
+            substituted = string.Template(step.substitution).safe_substitute(numbers)
+            lines.append(WorkedStep(step.name, step.label, step.formula, substituted,
+                                    latex_value(env[step.name])))
+        return lines
+
+
+def on_kinds(kinds: Iterable[str], change: Callable[[Step], Step]) -> Rewrite:
+    """A rewrite that changes only the steps of the given kinds."""
+    targets = frozenset(kinds)
+
+    def rewrite(step: Step) -> Step:
+        return change(step) if step.kind in targets else step
+
+    return rewrite
+
+
+def swap_fn(kinds: Iterable[str], fn: Callable[..., Any]) -> Rewrite:
+    """Mistake: the steps of these kinds use another function of the same inputs."""
+    return on_kinds(kinds, lambda step: replace(step, fn=fn))
+
+
+def rename_inputs(kinds: Iterable[str], renames: Mapping[str, str]) -> Rewrite:
+    """Mistake: the steps of these kinds read another value in place of an input."""
+
+    def change(step: Step) -> Step:
+        return replace(step, inputs=tuple(renames.get(name, name) for name in step.inputs))
+
+    return on_kinds(kinds, change)
+
+
+def chain(*rewrites: Rewrite) -> Rewrite:
+    """One mistake made of several rewrites applied in turn."""
+
+    def rewrite(step: Step) -> Step:
+        for each in rewrites:
+            step = each(step)
+        return step
+
+    return rewrite

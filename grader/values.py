@@ -1,0 +1,93 @@
+"""Answer values: conversion to JSON and to LaTeX for worked solutions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+DISPLAY_DECIMALS = 6
+"""Decimals shown for numbers in worked solutions (the course asks for 4)."""
+
+
+def to_jsonable(value: Any) -> Any:
+    """Numbers, nested lists and strings as plain JSON types (arrays become nested lists)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return [to_jsonable(entry) for entry in value]
+    if isinstance(value, dict):
+        return {key: to_jsonable(entry) for key, entry in value.items()}
+    return value
+
+
+def format_number(x: float, decimals: int = DISPLAY_DECIMALS) -> str:
+    """A number as a person writes it: integers plain, others to `decimals` places."""
+    x = float(x)
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    if abs(x) >= 10 ** (-decimals + 2) or x == 0:
+        text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    mantissa, exponent = f"{x:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def latex_number(x: float) -> str:
+    """A number in LaTeX, small magnitudes as a power of ten."""
+    text = format_number(x)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        if mantissa == "1":
+            return rf"10^{{{exponent}}}"
+        return rf"{mantissa} \times 10^{{{exponent}}}"
+    return text
+
+
+def latex_value(value: Any) -> str:
+    """A value in LaTeX math: numbers plain, vectors and matrices as bmatrix, words as text."""
+    if isinstance(value, str):
+        return r"\text{" + latex_escape(value) + "}"
+    if isinstance(value, bool):
+        return r"\text{" + ("true" if value else "false") + "}"
+    if isinstance(value, int | float | np.generic):
+        return latex_number(value)
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return latex_number(array.item())
+    if array.ndim == 1:
+        rows = [[latex_number(x)] for x in array]
+    elif array.ndim == 2:
+        rows = [[latex_number(x) for x in row] for row in array]
+    else:
+        raise ValueError(f"cannot typeset a {array.ndim}-d array")
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def latex_row(values: Any) -> str:
+    """A short sequence typeset in a row, e.g. a truth table (0, 0, 0, 1)."""
+    return "(" + ", ".join(latex_number(x) for x in np.asarray(values).ravel()) + ")"
+
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Text made safe to print literally in LaTeX (no command, group or math survives)."""
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in str(text))
+
