@@ -29,3 +29,22 @@ class InputFileError(GraderError):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class AssignmentError(GraderError):
+    """The assignment file is malformed; the message names the file, question and field."""
+
+
+class RosterError(GraderError):
+    """The roster cannot be used; the message names the file and the row or column."""
+
+
+class LatexBuildError(GraderError):
+    """A LaTeX document did not compile; names whose document it was and quotes the log."""
+
+    def __init__(self, label: str, problem: str, log_lines: tuple[str, ...] = ()):
+        quoted = "".join(f"\n    {line}" for line in log_lines)
+        super().__init__(f"{label}: {problem}{quoted}")
+        self.label = label
+        self.problem = problem
+        self.log_lines = log_lines

@@ -29,6 +29,8 @@ class Family:
     template: str
     mistakes: tuple[Mistake, ...] = field(default=())
     sample_settings: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, str] = field(default_factory=dict)
+    """For parts answered with a word: each accepted spelling (lower case) -> canonical word."""
 
     def parse(self, raw: Any) -> Params:
         """Validate raw params (as read from YAML or JSON)."""

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from grader.errors import UnknownFamilyError
 from grader.family import Family
-from problems import adam_update
+from problems import (
+    adam_update,
+    backprop,
+    gru_forward,
+    logic_net,
+    lstm_concepts,
+    lstm_forward,
+    param_count,
+    rnn_gradient,
+)
 
-MODULES = (adam_update,)
+MODULES = (adam_update, logic_net, backprop, lstm_forward, gru_forward, param_count,
+           rnn_gradient, lstm_concepts)
 """Every family module, listed by hand so the registry is easy to read and to grep."""
 
 FAMILIES: dict[str, Family] = {module.FAMILY.name: module.FAMILY for module in MODULES}
