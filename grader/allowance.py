@@ -1,0 +1,114 @@
+"""How far a hand-computed number may honestly be from the exact one, entry by entry.
+
+In the default `propagated` mode the allowance is derived from the step graph: every value a
+student computes (each step's output, graded or not) carries the error of rounding it (to 3
+decimals or to 3 significant figures, whichever is coarser for that value), and a
+step's error also inherits its inputs' errors through the step's own function (first order:
+each input entry is nudged by its error and the output's change is added up). The given
+numbers of the exercise are exact. The allowance of a part is `safety` times its accumulated
+error; an answer rounded as the course asks is always inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.graph import Graph
+from grader.tolerance import Tolerance
+
+
+def is_numeric(value: Any) -> bool:
+    """True for float-valued answers (compared with a tolerance); ints and words are exact."""
+    if isinstance(value, str):
+        return False
+    array = np.asarray(value)
+    return array.dtype.kind == "f"
+
+
+def rounding_error(value: np.ndarray, tolerance: Tolerance) -> np.ndarray:
+    """Half a unit of a student's rounding: to N decimals or to M significant figures, whichever
+    is coarser for this value (both are honest hand work, so both must pass)."""
+    magnitude = np.abs(np.asarray(value, dtype=float))
+    decimals_unit = 10.0 ** -tolerance.rounding_decimals
+    with np.errstate(divide="ignore"):
+        exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    sig_unit = 10.0 ** (exponent - (tolerance.rounding_sig_figs - 1))
+    unit = np.where(magnitude > 0, np.maximum(decimals_unit, sig_unit), decimals_unit)
+    return unit / 2
+
+
+def propagated_errors(graph: Graph, tolerance: Tolerance,
+                      env: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Accumulated hand-rounding error of every numeric step of the graph (not yet * safety)."""
+    env = dict(env) if env is not None else graph.evaluate()
+    errors: dict[str, np.ndarray] = {}
+    with np.errstate(all="ignore"):
+        for step in graph.steps:
+            value = env[step.name]
+            if not is_numeric(value):
+                continue
+            value = np.asarray(value, dtype=float)
+            arguments = [env[name] for name in step.inputs]
+            # The base is what the step gives from these inputs, not the value in env, which
+            # may be a student's own (wrong) answer.
+            computed = np.asarray(step.fn(*arguments), dtype=float)
+            inherited = np.zeros_like(computed)
+            for position, name in enumerate(step.inputs):
+                if name not in errors:
+                    continue
+                inherited += _sensitivity(step.fn, arguments, position, errors[name], computed)
+            errors[step.name] = inherited + rounding_error(value, tolerance)
+    return errors
+
+
+def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
+                 value: np.ndarray) -> np.ndarray:
+    """Sum over the input's entries of |f(input + its error) - f(input)|."""
+    base = np.asarray(arguments[position], dtype=float)
+    total = np.zeros_like(value)
+    for index in np.ndindex(base.shape):
+        if error[index] == 0:
+            continue
+        nudged = base.copy()
+        nudged[index] += error[index]
+        moved = list(arguments)
+        moved[position] = nudged if base.ndim else float(nudged)
+        try:
+            change = np.abs(np.asarray(fn(*moved), dtype=float) - value)
+        except (TypeError, ValueError):
+            continue
+        total += np.nan_to_num(change, nan=0.0, posinf=0.0)
+    return total
+
+
+def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None
+               ) -> dict[str, np.ndarray]:
+    """The absolute allowance of every numeric part; `tolerance_for(part)` gives its settings."""
+    env = dict(env) if env is not None else graph.evaluate()
+    result: dict[str, np.ndarray] = {}
+    propagated: dict[Tolerance, dict[str, np.ndarray]] = {}
+    for part in graph.parts():
+        value = env[part]
+        if not is_numeric(value):
+            continue
+        tolerance = tolerance_for(part)
+        expected = np.abs(np.asarray(value, dtype=float))
+        if tolerance.mode == "propagated":
+            if tolerance not in propagated:
+                propagated[tolerance] = propagated_errors(graph, tolerance, env)
+            result[part] = tolerance.safety * propagated[tolerance][part]
+        elif tolerance.mode == "rel_abs":
+            result[part] = tolerance.atol + tolerance.rtol * expected
+        elif tolerance.mode == "decimals":
+            result[part] = np.full_like(expected, 0.5 * 10.0 ** -tolerance.decimals)
+        else:
+            result[part] = _sig_fig_half_unit(expected, tolerance.sig_figs)
+    return result
+
+
+def _sig_fig_half_unit(magnitude: np.ndarray, sig_figs: int) -> np.ndarray:
+    safe = np.where(magnitude > 0, magnitude, 1.0)
+    return 0.5 * 10.0 ** (np.floor(np.log10(safe)) - (sig_figs - 1))

@@ -1,0 +1,167 @@
+"""Reading a student's answers file and turning each given value into a comparable one.
+
+Accepted values: numbers; numeric strings ("0.25", " -1e-3 "); simple fractions "a/b" (both
+sides plain numbers: "1/4" is 0.25); integers may carry thousands separators ("2,056,209");
+nested lists of those for vectors and matrices (a vector may also be written as a column,
+[[a], [b]], and a scalar as [x]); words for gates, regimes and T/F, in any case. NaN and
+infinity are never accepted. Nothing submitted is executed: YAML is read with safe_load.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.datafiles import DATA_SUFFIXES, MAX_DATA_FILE_BYTES, read_data_file
+from grader.errors import InputFileError
+
+ANSWERS_NAMES = tuple(f"answers{suffix}" for suffix in DATA_SUFFIXES)
+MAX_ANSWERS_BYTES = 1_000_000
+MAX_NESTING = 4
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([,_ ]\d{3})+$")
+
+
+class AnswerError(ValueError):
+    """A given value that cannot be read as the expected kind of answer."""
+
+
+@dataclass(frozen=True)
+class AnswersFile:
+    """A student's parsed answers, or why there are none."""
+
+    path: Path | None
+    answers: Mapping[str, Any] | None
+    problem: str | None = None
+
+
+def find_answers_file(folder: Path) -> Path | None:
+    """The student's answers file (yaml, yml, json, toml in that order of preference)."""
+    for name in ANSWERS_NAMES:
+        candidate = folder / name
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return None
+
+
+def read_answers(folder: Path, root: Path) -> AnswersFile:
+    """Read SUBMISSIONS/<id>/answers.*; every problem becomes a message, never an exception."""
+    if not folder.is_dir():
+        return AnswersFile(None, None, f"no submission folder {folder.name}/")
+    if not _inside(folder, root):
+        return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
+    path = find_answers_file(folder)
+    if path is None:
+        return AnswersFile(None, None, f"no answers file in {folder.name}/ (expected one of "
+                                       f"{', '.join(ANSWERS_NAMES)})")
+    label = f"{folder.name}/{path.name}"
+    if path.is_symlink() and not _inside(path, folder):
+        return AnswersFile(path, None, f"{label} is a link leading outside the student's folder")
+    try:
+        raw = read_data_file(path, max_bytes=min(MAX_ANSWERS_BYTES, MAX_DATA_FILE_BYTES))
+    except InputFileError as error:
+        return AnswersFile(path, None, f"{label}: {error.problem}")
+    if not isinstance(raw, Mapping):
+        return AnswersFile(path, None, f"{label}: expected a mapping of question ids to parts, "
+                                       f"got {type(raw).__name__}")
+    return AnswersFile(path, {str(key): value for key, value in raw.items()})
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def to_number(value: Any, integer: bool = False) -> float:
+    """One given number (or numeric text) as a float; AnswerError says why it is not one."""
+    if isinstance(value, bool):
+        raise AnswerError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        number = _parse_number_text(value.strip(), integer)
+    elif value is None:
+        raise AnswerError("no value given (null)")
+    else:
+        raise AnswerError(f"expected a number, got {_describe(value)}")
+    if not math.isfinite(number):
+        raise AnswerError("NaN and infinity are not answers")
+    return number
+
+
+def _parse_number_text(text: str, integer: bool) -> float:
+    if _NUMBER.match(text):
+        return float(text)
+    if integer and _GROUPED_INTEGER.match(text):
+        return float(re.sub(r"[,_ ]", "", text))
+    if text.count("/") == 1:
+        top, bottom = (side.strip() for side in text.split("/"))
+        if _NUMBER.match(top) and _NUMBER.match(bottom):
+            if float(bottom) == 0:
+                raise AnswerError(f"'{text[:30]}' divides by zero")
+            return float(top) / float(bottom)
+    raise AnswerError(f"'{text[:30]}' is not a number")
+
+
+def to_array(value: Any, shape: tuple[int, ...], integer: bool = False) -> np.ndarray:
+    """A given scalar, vector or matrix as an array of the expected shape, or AnswerError."""
+    numbers = _nested_numbers(value, integer, depth=0)
+    array = np.asarray(numbers, dtype=float)
+    if array.shape != shape and array.size == math.prod(shape) and _squeezable(array.shape, shape):
+        array = array.reshape(shape)
+    if array.shape != shape:
+        raise AnswerError(f"expected {_shape_words(shape)}, got {_shape_words(array.shape)}")
+    return array
+
+
+def _nested_numbers(value: Any, integer: bool, depth: int) -> Any:
+    if isinstance(value, list | tuple):
+        if depth >= MAX_NESTING:
+            raise AnswerError("lists nested too deeply")
+        items = [_nested_numbers(item, integer, depth + 1) for item in value]
+        lengths = {len(item) if isinstance(item, list) else -1 for item in items}
+        if len(lengths) > 1:
+            raise AnswerError("rows of different lengths")
+        return items
+    return to_number(value, integer)
+
+
+def _squeezable(given: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
+    """Only a difference in size-1 axes: [x] for x, [[a], [b]] for [a, b]."""
+    return tuple(d for d in given if d != 1) == tuple(d for d in wanted if d != 1)
+
+
+def _shape_words(shape: tuple[int, ...]) -> str:
+    if len(shape) == 0:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a list of {shape[0]} numbers"
+    return f"a {' x '.join(map(str, shape))} matrix"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
+
+
+def to_word(value: Any, aliases: Mapping[str, str]) -> str:
+    """A given word in its canonical spelling (case and aliases forgiven), or AnswerError."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str | int | float):
+        text = str(value)
+    else:
+        raise AnswerError(f"expected a word, got {_describe(value)}")
+    key = " ".join(text.split()).lower()
+    if key in aliases:
+        return aliases[key]
+    raise AnswerError(f"'{text[:30]}' is not one of {', '.join(sorted(set(aliases.values())))}")

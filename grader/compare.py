@@ -1,0 +1,58 @@
+"""Comparing one given answer with one expected answer, entry by entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.allowance import is_numeric
+from grader.answers import AnswerError, to_array, to_word
+
+FLOAT_SLACK = 1e-9
+"""Relative slack so that a value exactly at the allowance's edge is not lost to float noise."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A given value made comparable, or why it could not be."""
+
+    value: Any
+    problem: str | None = None
+
+
+def read_given(given: Any, expected: Any, words) -> Reading:
+    """Coerce a student's raw value to the kind and shape of the expected answer."""
+    try:
+        if isinstance(expected, str):
+            if words:
+                return Reading(to_word(given, words))
+            text = " ".join(str(given).split())
+            return Reading(expected if text.lower() == expected.lower() else text)
+        array = np.asarray(expected)
+        integer = array.dtype.kind in "iu"
+        value = to_array(given, array.shape, integer=integer)
+        return Reading(value if array.ndim else float(value))
+    except AnswerError as error:
+        return Reading(None, str(error))
+
+
+def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarray:
+    """Per entry: is the given value within the allowance of the expected one?"""
+    if isinstance(expected, str) or isinstance(given, str):
+        return np.asarray(given == expected)
+    given = np.asarray(given, dtype=float)
+    expected_array = np.asarray(expected, dtype=float)
+    if not np.all(np.isfinite(expected_array)):
+        return np.zeros(expected_array.shape, dtype=bool)
+    gap = np.abs(given - expected_array)
+    if allowance is None or not is_numeric(expected):
+        return gap <= FLOAT_SLACK * np.maximum(1.0, np.abs(expected_array))
+    return gap <= allowance * (1 + FLOAT_SLACK) + 1e-12
+
+
+def share(mask: np.ndarray) -> float:
+    """The fraction of entries that match."""
+    mask = np.asarray(mask)
+    return float(mask.mean()) if mask.size else 0.0

@@ -1,0 +1,87 @@
+"""Per-student documents: the assignment, the answer key and the answers-file template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.assignment import Assignment, Question
+from grader.graph import WorkedStep
+from grader.render import render_latex, render_text
+from grader.roster import Student
+from grader.variants import QuestionVariant
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """What a template sees of one question for one student."""
+
+    number: int
+    id: str
+    title: str
+    family: str
+    points: float
+    part_points: dict[str, float]
+    p: dict[str, Any]
+    answers: dict[str, Any]
+    parts: tuple[str, ...]
+    labels: dict[str, str]
+    worked: tuple[WorkedStep, ...]
+    statement: str
+
+    def shape_hint(self, part: str) -> str:
+        """How an answer is written in the answers file, without giving it away."""
+        value = self.answers[part]
+        if isinstance(value, str):
+            return "T or F" if value in ("T", "F") else "a word"
+        array = np.asarray(value)
+        kind = "whole number" if array.dtype.kind in "iu" else "number"
+        if array.ndim == 0:
+            return kind
+        if array.ndim == 1:
+            return f"list of {array.shape[0]} {kind}s"
+        rows, cols = array.shape
+        return f"{rows} x {cols} matrix, row by row: [[...], ...] ({cols} {kind}s per row)"
+
+
+def question_view(number: int, question: Question, variant: QuestionVariant) -> QuestionView:
+    """Everything a template needs about one student's variant of a question."""
+    family = question.family
+    params = family.parse(variant.params)
+    graph = family.build(params)
+    parts = graph.parts()
+    points = question.part_points(parts)
+    return QuestionView(
+        number=number, id=question.id, title=question.title, family=family.name,
+        points=sum(points.values()), part_points=points, p=dict(params.values),
+        answers={part: variant.answers.get(part) for part in parts}, parts=parts,
+        labels={step.name: step.label for step in graph.steps},
+        worked=tuple(graph.worked()), statement=f"questions/{family.template}",
+    )
+
+
+def views(assignment: Assignment, variants: dict[str, QuestionVariant]) -> list[QuestionView]:
+    return [question_view(number, question, variants[question.id])
+            for number, question in enumerate(assignment.questions, start=1)]
+
+
+def _context(assignment: Assignment, student: Student, questions: list[QuestionView]) -> dict:
+    return {"assignment": assignment, "student": student, "questions": questions}
+
+
+def assignment_tex(assignment: Assignment, student: Student, questions: list[QuestionView]) -> str:
+    """The student's personalised assignment as LaTeX."""
+    return render_latex("assignment.tex.j2", **_context(assignment, student, questions))
+
+
+def answer_key_tex(assignment: Assignment, student: Student, questions: list[QuestionView]) -> str:
+    """The answer key with worked solutions for the student's own numbers, as LaTeX."""
+    return render_latex("answer_key.tex.j2", **_context(assignment, student, questions))
+
+
+def answers_template(assignment: Assignment, student: Student,
+                     questions: list[QuestionView]) -> str:
+    """The answers.yaml a student fills in: every part present (null), its shape in a comment."""
+    return render_text("answers.yaml.j2", **_context(assignment, student, questions))

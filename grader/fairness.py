@@ -1,0 +1,50 @@
+"""A variant is fair when grading can tell every catalogued mistake from the right answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.allowance import allowances, is_numeric
+from grader.family import Family
+from grader.graph import Mistake
+from grader.params import Params
+
+
+def applies(mistake: Mistake, settings: Mapping[str, Any]) -> bool:
+    """Whether the exercise as set up can expose the mistake at all (see Mistake.when)."""
+    return all(settings.get(key) == value for key, value in mistake.when.items())
+
+
+def is_fair(family: Family, params: Params, question) -> bool:
+    """Every applicable mistake variant moves some entry of some part beyond its allowance."""
+    graph = family.build(params)
+    env = graph.evaluate()
+    if not all(_finite(env[part]) for part in graph.parts()):
+        return False
+    allowed = allowances(graph, question.tolerance_for, env)
+    for mistake in family.mistakes:
+        if not applies(mistake, question.randomize):
+            continue
+        for variant in mistake.variants:
+            wrong = graph.rewritten(variant.rewrite).answers()
+            if not any(_distinguishable(env[part], wrong[part], allowed.get(part))
+                       for part in graph.parts()):
+                return False
+    return True
+
+
+def _finite(value: Any) -> bool:
+    return not is_numeric(value) or bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+
+
+def _distinguishable(correct: Any, wrong: Any, allowance: np.ndarray | None) -> bool:
+    if allowance is None:
+        return not np.array_equal(np.asarray(correct), np.asarray(wrong))
+    wrong = np.asarray(wrong, dtype=float)
+    if wrong.shape != np.shape(correct):
+        return True
+    gap = np.abs(wrong - np.asarray(correct, dtype=float))
+    return bool(np.any(~np.isfinite(wrong) | (gap > 2 * allowance)))

@@ -1,0 +1,63 @@
+"""Writing outputs atomically, so a killed run never leaves a half-written file behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+OUTPUT_MODE = 0o644
+"""Outputs are readable by the course staff's other accounts, as an ordinary file would be."""
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, OUTPUT_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def replace_directory(out_dir: Path, write, marker: str) -> None:
+    """Build a folder of outputs in a sibling staging folder and swap it in when complete.
+
+    A run killed half-way leaves the previous folder as it was. A folder that exists, is not
+    empty and lacks ``marker`` (a file this command writes) holds something else: refused.
+    """
+    import shutil
+
+    from grader.errors import GraderError
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise GraderError(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / marker).exists():
+        raise GraderError(f"{out_dir}: not empty and holds no {marker}; it was not written by "
+                          "this command, so choose a new or empty folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        os.chmod(staging, 0o755)
+        write(staging)
+        if out_dir.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-",
+                                             dir=out_dir.parent))
+            os.rename(out_dir, previous / "out")
+            os.rename(staging, out_dir)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            os.rename(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,97 @@
+"""`grader generate`: one personalised assignment, answer key and answers template per student."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.assignment import Assignment, load_assignment
+from grader.documents import answer_key_tex, answers_template, assignment_tex, views
+from grader.errors import GraderError
+from grader.files import write_text_atomic
+from grader.roster import Roster, Student, load_roster
+from grader.variants import load_or_draw, write_manifest
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where generate writes each student's files below OUT."""
+
+    out: Path
+
+    def manifest(self, student_id: str) -> Path:
+        return self.out / "variants" / f"{student_id}.json"
+
+    def tex(self, student_id: str, key: bool = False) -> Path:
+        return self.out / "tex" / f"{student_id}{'-key' if key else ''}.tex"
+
+    def pdf(self, student_id: str, key: bool = False) -> Path:
+        return self.out / ("keys" if key else "pdf") / f"{student_id}{'-key' if key else ''}.pdf"
+
+    def answers(self, student_id: str) -> Path:
+        return self.out / "answers" / f"{student_id}.yaml"
+
+
+@dataclass
+class GenerateReport:
+    """What a generate run wrote, and which PDFs failed (named by student)."""
+
+    students: list[str] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def select_students(roster: Roster, wanted: Sequence[str] | None, roster_path: Path
+                    ) -> list[Student]:
+    """The roster's students, or only the wanted ids (an unknown id is an error)."""
+    if not wanted:
+        return list(roster.students)
+    known = roster.by_id()
+    missing = [student_id for student_id in wanted if student_id not in known]
+    if missing:
+        raise GraderError(f"{roster_path}: no student with id {', '.join(missing)}")
+    return [known[student_id] for student_id in wanted]
+
+
+def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bool = True,
+             students: Sequence[str] | None = None, id_column: str | None = None,
+             progress: Progress | None = None) -> GenerateReport:
+    """Write manifests, LaTeX, answers templates and (unless pdf=False) PDFs for the class."""
+    assignment = load_assignment(assignment_path)
+    roster = load_roster(roster_path, id_column)
+    chosen = select_students(roster, students, roster_path)
+    layout = Layout(Path(out_dir))
+    report = GenerateReport()
+    documents = []
+    for student in chosen:
+        documents.append(_write_student(assignment, student, layout))
+        report.students.append(student.id)
+        if progress:
+            progress(student.id)
+    if pdf:
+        from grader.latex_build import build_class_pdfs
+
+        jobs = []
+        for student, assignment_source, key_source in documents:
+            label = f"student {student.id} ({student.name})"
+            jobs.append((label, assignment_source, layout.pdf(student.id)))
+            jobs.append((f"{label} answer key", key_source, layout.pdf(student.id, key=True)))
+        report.failures.extend(str(error) for error in build_class_pdfs(jobs))
+        report.pdfs.extend(path for _, _, path in jobs if path.exists())
+    return report
+
+
+def _write_student(assignment: Assignment, student: Student, layout: Layout
+                   ) -> tuple[Student, str, str]:
+    variants = load_or_draw(assignment, layout.out, student.id)
+    write_manifest(layout.out, student.id, variants)
+    questions = views(assignment, variants)
+    assignment_source = assignment_tex(assignment, student, questions)
+    key_source = answer_key_tex(assignment, student, questions)
+    write_text_atomic(layout.tex(student.id), assignment_source)
+    write_text_atomic(layout.tex(student.id, key=True), key_source)
+    write_text_atomic(layout.answers(student.id), answers_template(assignment, student, questions))
+    return student, assignment_source, key_source

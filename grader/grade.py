@@ -1,0 +1,126 @@
+"""`grader grade`: every student folder against the student's issued variants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.answers import AnswersFile, read_answers
+from grader.assignment import Assignment
+from grader.errors import GraderError
+from grader.grading import grade_question
+from grader.results import PartResult, QuestionResult, round_points
+from grader.roster import Roster, Student
+from grader.variants import QuestionVariant, load_or_draw
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    """One student's graded submission, with the variants it was graded against."""
+
+    student: Student
+    variants: Mapping[str, QuestionVariant]
+    questions: Mapping[str, QuestionResult]
+    problem: str | None = None
+
+    @property
+    def total(self) -> float:
+        return sum(question.score for question in self.questions.values())
+
+    @property
+    def max(self) -> float:
+        return sum(question.max for question in self.questions.values())
+
+
+@dataclass
+class ClassResult:
+    """The whole run: students in roster order, and folders that match no student."""
+
+    assignment: Assignment
+    students: list[StudentResult] = field(default_factory=list)
+    unknown_folders: list[str] = field(default_factory=list)
+
+
+def grade_student(assignment: Assignment, student: Student, submissions: Path,
+                  variants_dir: Path | None) -> StudentResult:
+    """Grade one student's folder; a bad submission becomes messages, never an exception."""
+    variants = load_or_draw(assignment, variants_dir, student.id)
+    submission = read_answers(submissions / student.id, submissions)
+    questions = {}
+    for question in assignment.questions:
+        variant = variants[question.id]
+        given, problem = _question_answers(submission, question.id)
+        questions[question.id] = grade_question(question, variant.params, given, problem)
+    return StudentResult(student, variants, questions, submission.problem)
+
+
+def _question_answers(submission: AnswersFile, question_id: str):
+    if submission.answers is None:
+        return None, submission.problem
+    if question_id not in submission.answers:
+        return None, None
+    return submission.answers[question_id], None
+
+
+def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
+                variants_dir: Path | None, progress: Progress | None = None) -> ClassResult:
+    """Grade every roster student's folder (missing folders included) and list strays."""
+    if not submissions.is_dir():
+        raise GraderError(f"{submissions}: no such submissions folder")
+    result = ClassResult(assignment)
+    known = {student.id for student in roster.students}
+    result.unknown_folders = sorted(entry.name for entry in submissions.iterdir()
+                                    if entry.is_dir() and entry.name not in known
+                                    and not entry.name.startswith("."))
+    for student in roster.students:
+        result.students.append(grade_student(assignment, student, submissions, variants_dir))
+        if progress:
+            progress(student.id)
+    return result
+
+
+def part_counts(result: ClassResult) -> dict[str, dict[str, int]]:
+    """How many parts ended in each status, per question (for the run's closing line)."""
+    counts: dict[str, dict[str, int]] = {}
+    for student in result.students:
+        for question_id, question in student.questions.items():
+            bucket = counts.setdefault(question_id, {})
+            for part in question.parts.values():
+                bucket[part.status] = bucket.get(part.status, 0) + 1
+    return counts
+
+
+def results_document(result: ClassResult) -> dict:
+    """results.json exactly as SPEC.md lays it out (scores rounded to 4 decimals)."""
+    students = {}
+    for student in result.students:
+        students[student.student.id] = {
+            "total": round_points(student.total),
+            "max": round_points(student.max),
+            "questions": {qid: _question_document(q) for qid, q in student.questions.items()},
+        }
+    return {"students": students}
+
+
+def _question_document(question: QuestionResult) -> dict:
+    return {
+        "score": round_points(question.score),
+        "max": round_points(question.max),
+        "parts": {name: _part_document(part, question.points[name])
+                  for name, part in question.parts.items()},
+    }
+
+
+def _part_document(part: PartResult, points: float) -> dict:
+    return {
+        "status": part.status,
+        "score": round_points(points * part.fraction),
+        "max": round_points(points),
+        "expected": part.expected,
+        "given": part.given,
+        "mistake": part.mistake,
+        "message": part.message,
+    }

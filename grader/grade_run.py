@@ -1,0 +1,80 @@
+"""The whole `grader grade` run: who is graded, against what, and every output it writes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.assignment import load_assignment
+from grader.errors import GraderError
+from grader.files import replace_directory
+from grader.grade import ClassResult, Progress, grade_class, results_document
+from grader.gradebook import canvas_csv, plain_csv
+from grader.integrity import Flag, find_flags
+from grader.roster import STUDENT_ID, Roster, Student, load_roster
+
+RESULTS_NAME = "results.json"
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """What a run graded and wrote, for the command's closing lines."""
+
+    result: ClassResult
+    flags: list[Flag]
+    out_dir: Path
+    missing_folders: tuple[str, ...]
+
+
+def class_roster(roster_path: Path | None, id_column: str | None, variants_dir: Path | None,
+                 submissions: Path) -> Roster:
+    """The roster if given; else the students with issued variants; else the folders."""
+    if roster_path is not None:
+        return load_roster(roster_path, id_column)
+    if variants_dir is not None and (variants_dir / "variants").is_dir():
+        ids = sorted(path.stem for path in (variants_dir / "variants").glob("*.json"))
+        source = "variants manifests"
+    elif submissions.is_dir():
+        ids = sorted(entry.name for entry in submissions.iterdir() if entry.is_dir())
+        source = "submission folders"
+    else:
+        raise GraderError(f"{submissions}: no such submissions folder")
+    students = tuple(Student(id=i, name=i) for i in ids if STUDENT_ID.match(i))
+    if not students:
+        raise GraderError(f"{submissions}: no students found (give --roster)")
+    return Roster(students, canvas=False, id_column=source)
+
+
+def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
+                roster_path: Path | None = None, id_column: str | None = None,
+                variants_dir: Path | None = None, progress: Progress | None = None
+                ) -> GradeReport:
+    """Grade every student and write results, gradebooks, feedback and the summary."""
+    assignment = load_assignment(assignment_path)
+    submissions = Path(submissions)
+    roster = class_roster(roster_path, id_column, variants_dir, submissions)
+    result = grade_class(assignment, roster, submissions, variants_dir, progress)
+    flags = find_flags(result)
+    missing = tuple(s.student.id for s in result.students
+                    if not (submissions / s.student.id).is_dir())
+    replace_directory(Path(out_dir), lambda staging: write_outputs(result, flags, staging),
+                      RESULTS_NAME)
+    return GradeReport(result, flags, Path(out_dir), missing)
+
+
+def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
+    """results.json, grades.csv (Canvas), grades-plain.csv, integrity.json, feedback, summary."""
+    from grader.feedback import write_feedback
+    from grader.summary import summary_html
+
+    text = json.dumps(results_document(result), indent=1, allow_nan=False) + "\n"
+    (out / RESULTS_NAME).write_text(text, encoding="utf-8")
+    (out / "grades.csv").write_text(canvas_csv(result), encoding="utf-8")
+    (out / "grades-plain.csv").write_text(plain_csv(result), encoding="utf-8")
+    integrity = {"flags": [{"student": f.student, "question": f.question, "part": f.part,
+                            "matches": list(f.matches)} for f in flags],
+                 "unknown_folders": result.unknown_folders}
+    (out / "integrity.json").write_text(json.dumps(integrity, indent=1) + "\n", encoding="utf-8")
+    write_feedback(result, out / "feedback")
+    (out / "summary.html").write_text(summary_html(result, flags), encoding="utf-8")

@@ -1,0 +1,124 @@
+"""The class roster: a plain `id,name` CSV or a Canvas gradebook export, as it is.
+
+Which column holds the student id (the name of each submission folder):
+- a plain roster: `id` (or `student_id`, `Student ID`), with `name` (or `Name`, `Student`);
+- a Canvas export (columns Student, ID, SIS User ID, SIS Login ID, Section, ...): `SIS User ID`
+  when every student has one, otherwise Canvas's own `ID`; its "Points Possible" row is skipped.
+`id_column` overrides the choice. Ids must be usable as folder names (letters, digits, `.`, `_`,
+`-`, `@`); names may hold any text (they are escaped wherever they are printed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import RosterError
+
+MAX_ROSTER_BYTES = 20_000_000
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}$")
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+PLAIN_ID_COLUMNS = ("id", "student_id", "Student ID", "ID")
+PLAIN_NAME_COLUMNS = ("name", "Name", "student_name", "Student")
+
+
+@dataclass(frozen=True)
+class Student:
+    """One student; the Canvas fields are kept so the gradebook can be imported back."""
+
+    id: str
+    name: str
+    canvas_id: str = ""
+    sis_user_id: str = ""
+    sis_login_id: str = ""
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The students in file order, and whether the file was a Canvas export."""
+
+    students: tuple[Student, ...]
+    canvas: bool
+    id_column: str
+
+    def by_id(self) -> dict[str, Student]:
+        return {student.id: student for student in self.students}
+
+
+def load_roster(path: Path, id_column: str | None = None) -> Roster:
+    """Read a roster CSV; RosterError names the file and the row or column that is wrong."""
+    path = Path(path)
+    rows = _read_rows(path)
+    header = [cell.strip() for cell in rows[0]]
+    canvas = all(column in header for column in CANVAS_COLUMNS[:3])
+    body = [row for row in rows[1:] if any(cell.strip() for cell in row)]
+    if canvas:
+        body = [row for row in body if not _is_canvas_meta_row(row)]
+    column = id_column or _default_id_column(path, header, body, canvas)
+    if column not in header:
+        raise RosterError(f"{path}: no column '{column}' (columns: {', '.join(header)})")
+    name_column = "Student" if canvas else _first_present(header, PLAIN_NAME_COLUMNS)
+    if name_column is None:
+        raise RosterError(f"{path}: no name column (expected one of "
+                          f"{', '.join(PLAIN_NAME_COLUMNS)})")
+    students, seen = [], set()
+    for number, row in enumerate(body, start=2):
+        record = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        student_id = record.get(column, "")
+        if not STUDENT_ID.match(student_id):
+            raise RosterError(f"{path}: row {number}: student id {student_id!r} in column "
+                              f"'{column}' must be letters, digits, '.', '_', '-' or '@'")
+        if student_id in seen:
+            raise RosterError(f"{path}: row {number}: student id '{student_id}' appears twice")
+        seen.add(student_id)
+        students.append(Student(
+            id=student_id, name=record.get(name_column, "") or student_id,
+            canvas_id=record.get("ID", ""), sis_user_id=record.get("SIS User ID", ""),
+            sis_login_id=record.get("SIS Login ID", ""), section=record.get("Section", ""),
+        ))
+    if not students:
+        raise RosterError(f"{path}: no students in the roster")
+    return Roster(tuple(students), canvas, column)
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    if not path.is_file():
+        raise RosterError(f"{path}: no such file")
+    if path.stat().st_size > MAX_ROSTER_BYTES:
+        raise RosterError(f"{path}: file is too large for a roster")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RosterError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise RosterError(f"{path}: malformed CSV: {error}") from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise RosterError(f"{path}: file is empty (expected a header row such as 'id,name')")
+    return rows
+
+
+def _is_canvas_meta_row(row: list[str]) -> bool:
+    first = row[0].strip() if row else ""
+    return first in ("Points Possible", "Student, Test") or first.startswith("Points Possible")
+
+
+def _default_id_column(path: Path, header: list[str], body: list[list[str]], canvas: bool) -> str:
+    if canvas:
+        sis = header.index("SIS User ID")
+        has_sis = all(len(row) > sis and row[sis].strip() for row in body)
+        return "SIS User ID" if has_sis else "ID"
+    column = _first_present(header, PLAIN_ID_COLUMNS)
+    if column is None:
+        raise RosterError(f"{path}: no student id column (expected one of "
+                          f"{', '.join(PLAIN_ID_COLUMNS)}, or pass --id-column)")
+    return column
+
+
+def _first_present(header: list[str], candidates: tuple[str, ...]) -> str | None:
+    return next((name for name in candidates if name in header), None)

@@ -1,0 +1,72 @@
+"""Tolerance settings: how close a given number must be to the expected one.
+
+Modes (any level: assignment, question, part; a lower level overrides the keys it names):
+
+- ``propagated`` (default): the allowance of each entry is derived from the computation. A
+  student may round every intermediate value to ``rounding_decimals`` decimals or to
+  ``rounding_sig_figs`` significant figures, whichever is coarser; that rounding is propagated
+  through the step graph (first-order, entry by entry), multiplied by ``safety`` and never
+  smaller than the rounding of the answer itself.
+- ``rel_abs``: |given - expected| <= atol + rtol * |expected|.
+- ``decimals``: |given - expected| <= 0.5 * 10**-decimals (the answer rounded to that many places).
+- ``sig_figs``: |given - expected| <= half a unit in the sig_figs-th significant figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+MODES = ("propagated", "rel_abs", "decimals", "sig_figs")
+DEFAULT_ROUNDING_DECIMALS = 3
+DEFAULT_ROUNDING_SIG_FIGS = 3
+DEFAULT_SAFETY = 2.0
+DEFAULT_RTOL = 1e-2
+DEFAULT_ATOL = 1e-3
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """One level's tolerance settings (see the module docstring for the modes)."""
+
+    mode: str = "propagated"
+    rounding_decimals: int = DEFAULT_ROUNDING_DECIMALS
+    rounding_sig_figs: int = DEFAULT_ROUNDING_SIG_FIGS
+    safety: float = DEFAULT_SAFETY
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    decimals: int = 4
+    sig_figs: int = 3
+
+
+_INTEGER_KEYS = {"rounding_decimals", "rounding_sig_figs", "decimals", "sig_figs"}
+_IMPLIED_MODE = (("rtol", "rel_abs"), ("atol", "rel_abs"), ("decimals", "decimals"),
+                 ("sig_figs", "sig_figs"))
+
+
+def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
+    """Settings from an assignment file over the inherited ones; ValueError says what is wrong."""
+    if raw is None:
+        return inherited
+    if not isinstance(raw, Mapping):
+        raise ValueError("expected a mapping such as {rtol: 0.01, atol: 0.001} or {decimals: 3}")
+    known = {f.name for f in fields(Tolerance)}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ValueError(f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
+        if key == "mode":
+            if value not in MODES:
+                raise ValueError(f"mode must be one of {', '.join(MODES)}, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"'{key}' must be a number >= 0, got {value!r}")
+        elif key in _INTEGER_KEYS and value != int(value):
+            raise ValueError(f"'{key}' must be a whole number, got {value!r}")
+        changes[key] = int(value) if key in _INTEGER_KEYS else value
+    if "mode" not in changes:
+        for key, mode in _IMPLIED_MODE:
+            if key in changes:
+                changes["mode"] = mode
+                break
+    return replace(inherited, **changes)

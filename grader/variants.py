@@ -1,0 +1,113 @@
+"""Per-student variants: drawn from (assignment seed, question id, student id), kept in a manifest.
+
+The manifest `OUT/variants/<student_id>.json` is written by `generate` and is the source of
+truth for `grade`: once issued, a student's numbers never change, whatever the code does later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.assignment import Assignment, Question
+from grader.errors import GraderError, InputFileError, ParamError
+from grader.fairness import is_fair
+from grader.files import write_text_atomic
+from grader.values import to_jsonable
+
+MAX_RESAMPLES = 200
+"""Draws per question before giving up on finding a fair variant (a few are usually enough)."""
+
+
+@dataclass(frozen=True)
+class QuestionVariant:
+    """One student's instance of one question: its raw params and the reference answers."""
+
+    family: str
+    params: Mapping[str, Any]
+    answers: Mapping[str, Any]
+
+
+def variant_rng(seed: int, question_id: str, student_id: str) -> np.random.Generator:
+    """A generator fed by a stable hash of the three keys (never Python's salted hash())."""
+    key = f"{seed}\x1f{question_id}\x1f{student_id}".encode()
+    words = np.frombuffer(hashlib.sha256(key).digest(), dtype="<u4")
+    return np.random.default_rng(np.random.SeedSequence(words.tolist()))
+
+
+def draw_question(assignment: Assignment, question: Question, student_id: str) -> QuestionVariant:
+    """The student's variant of a question: fixed params, or a fair draw from the family."""
+    family = question.family
+    if question.params is not None:
+        raw = to_jsonable(dict(question.params))
+        return QuestionVariant(family.name, raw, to_jsonable(family.solve(raw)))
+    rng = variant_rng(assignment.seed, question.id, student_id)
+    for _ in range(MAX_RESAMPLES):
+        raw = to_jsonable(family.sample(rng, question.randomize))
+        params = family.parse(raw)
+        if is_fair(family, params, question):
+            return QuestionVariant(family.name, raw,
+                                   to_jsonable(family.graph(params).answers()))
+    raise GraderError(f"{assignment.path}: question '{question.id}': no fair {family.name} "
+                      f"variant in {MAX_RESAMPLES} draws; widen its randomize settings")
+
+
+def draw_student(assignment: Assignment, student_id: str) -> dict[str, QuestionVariant]:
+    """Every question's variant for one student, in assignment order."""
+    return {q.id: draw_question(assignment, q, student_id) for q in assignment.questions}
+
+
+def manifest_path(out_dir: Path, student_id: str) -> Path:
+    return Path(out_dir) / "variants" / f"{student_id}.json"
+
+
+def manifest_text(variants: Mapping[str, QuestionVariant]) -> str:
+    """The manifest as canonical JSON text (stable key order, so reruns are byte-identical)."""
+    document = {qid: {"family": v.family, "params": v.params, "answers": v.answers}
+                for qid, v in variants.items()}
+    return json.dumps(document, indent=1, sort_keys=False, allow_nan=False) + "\n"
+
+
+def write_manifest(out_dir: Path, student_id: str, variants: Mapping[str, QuestionVariant]) -> Path:
+    path = manifest_path(out_dir, student_id)
+    write_text_atomic(path, manifest_text(variants))
+    return path
+
+
+def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVariant]:
+    """A student's issued variants; InputFileError names the file and what does not fit."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputFileError(path, f"unreadable variants manifest ({error})") from None
+    if not isinstance(document, dict):
+        raise InputFileError(path, "a variants manifest must be a mapping of question ids")
+    variants = {}
+    for question in assignment.questions:
+        entry = document.get(question.id)
+        if not isinstance(entry, dict) or entry.get("family") != question.family.name:
+            raise InputFileError(path, f"question '{question.id}' is missing or is not a "
+                                       f"{question.family.name} variant")
+        try:
+            question.family.parse(entry.get("params"))
+        except ParamError as error:
+            raise InputFileError(path, f"question '{question.id}': {error}") from None
+        variants[question.id] = QuestionVariant(entry["family"], entry["params"],
+                                                entry.get("answers") or {})
+    return variants
+
+
+def load_or_draw(assignment: Assignment, out_dir: Path | None,
+                 student_id: str) -> dict[str, QuestionVariant]:
+    """The issued variants when a manifest exists, otherwise the same draw from the seed."""
+    if out_dir is not None:
+        path = manifest_path(out_dir, student_id)
+        if path.exists():
+            return read_manifest(path, assignment)
+    return draw_student(assignment, student_id)

@@ -1,0 +1,85 @@
+"""Assignment files: validation names the file, the question and the field."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from grader.assignment import load_assignment
+from grader.errors import AssignmentError
+from grader.tolerance import Tolerance
+
+BASE = {
+    "title": "HW 3", "course": "DL", "due": "2026-12-01", "seed": 7,
+    "questions": [{"id": "q1", "family": "adam_update", "points": 10}],
+}
+
+
+def _write(tmp_path, document) -> object:
+    path = tmp_path / "assignment.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_reads_a_full_assignment(tmp_path):
+    """Are points, settings, tolerances and follow-through credit read per question?"""
+    document = dict(BASE, tolerance={"rtol": 0.05}, follow_through_credit=0.5, questions=[
+        {"id": "q1", "family": "adam_update", "points": {"V": 1, "S": 1, "V_hat": 2,
+                                                        "S_hat": 2, "W": 4},
+         "randomize": {"rows": 1, "cols": 2},
+         "tolerance": {"decimals": 3, "parts": {"W": {"sig_figs": 4}}}},
+        {"id": "q2", "family": "adam_update", "points": 5, "params": {
+            "W": [[1.0]], "grad": [[0.5]], "V_prev": [[0]], "S_prev": [[0]], "t": 1,
+            "alpha": 0.1}, "follow_through_credit": 1},
+    ])
+    assignment = load_assignment(_write(tmp_path, document))
+    q1, q2 = assignment.questions
+    assert q1.part_points(("V", "S", "V_hat", "S_hat", "W"))["W"] == 4
+    assert q2.part_points(("V", "S", "V_hat", "S_hat", "W"))["V"] == 1
+    assert q1.randomize == {"rows": 1, "cols": 2}
+    assert q1.tolerance.mode == "decimals" and q1.tolerance.decimals == 3
+    assert q1.tolerance_for("W").mode == "sig_figs" and q1.tolerance_for("W").sig_figs == 4
+    assert q2.tolerance == Tolerance(mode="rel_abs", rtol=0.05)
+    assert (q1.follow_through_credit, q2.follow_through_credit) == (0.5, 1.0)
+    assert assignment.max_points == 15
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"seed": "abc"}, "field 'seed'"),
+    ({"title": None}, "field 'title'"),
+    ({"questions": []}, "field 'questions'"),
+    ({"colour": "red"}, "unknown field 'colour'"),
+    ({"questions": [{"id": "q1", "family": "adam", "points": 1}]},
+     "question 'q1' field 'family': unknown family 'adam'"),
+    ({"questions": [{"id": "1bad", "family": "adam_update", "points": 1}]}, "field 'id'"),
+    ({"questions": [{"id": "q1", "family": "adam_update", "points": -1}]},
+     "question 'q1' field 'points'"),
+    ({"questions": [{"id": "q1", "family": "adam_update", "points": 1,
+                     "randomize": {"colour": 1}}]},
+     "question 'q1' field 'randomize': unknown setting 'colour'"),
+    ({"questions": [{"id": "q1", "family": "adam_update", "points": 1,
+                     "params": {"W": [[1]]}}]},
+     "question 'q1' field 'params': parameter 'grad': is required"),
+    ({"questions": [{"id": "q1", "family": "adam_update", "points": 1,
+                     "tolerance": {"rtol": "loose"}}]},
+     "question 'q1' field 'tolerance': 'rtol' must be a number"),
+    ({"questions": [{"id": "q1", "family": "adam_update", "points": 1},
+                    {"id": "q1", "family": "adam_update", "points": 1}]},
+     "question 'q1': the id is used twice"),
+])
+def test_bad_assignments_name_file_question_and_field(tmp_path, change, message):
+    """Does every validation error name the file, the question and the field?"""
+    path = _write(tmp_path, dict(BASE, **change))
+    with pytest.raises(AssignmentError) as caught:
+        load_assignment(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_per_part_points_must_cover_the_parts(tmp_path):
+    """Is a points mapping that misses a part caught before grading?"""
+    document = dict(BASE, questions=[{"id": "q1", "family": "adam_update",
+                                      "points": {"V": 1}}])
+    assignment = load_assignment(_write(tmp_path, document))
+    with pytest.raises(AssignmentError, match=r"question 'q1' field 'points'.*S"):
+        assignment.questions[0].part_points(("V", "S"))

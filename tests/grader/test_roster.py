@@ -1,0 +1,81 @@
+"""Rosters: plain id,name files and Canvas gradebook exports as they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.errors import RosterError
+from grader.roster import load_roster
+
+CANVAS_EXPORT = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (1234),Current Score\n"
+    "    Points Possible,,,,,10,\n"
+    '"Lovelace, Ada",101,A001,ada,DL 01,9,90\n'
+    '"Turing, Alan",102,A002,alan,DL 02,,\n'
+    '"Student, Test",999,,test,DL 01,,\n'
+)
+
+
+def test_plain_roster(tmp_path):
+    """Is a plain id,name file read in order, with names kept as given?"""
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name\n1001,Ada Lovelace\n1002,\"O'Brien & Co_1\"\n\n")
+    roster = load_roster(path)
+    assert [s.id for s in roster.students] == ["1001", "1002"]
+    assert roster.students[1].name == "O'Brien & Co_1"
+    assert not roster.canvas and roster.id_column == "id"
+
+
+def test_canvas_export_as_it_is(tmp_path):
+    """Is a Canvas export read with SIS User ID as the id, skipping Points Possible and the
+    Test Student?"""
+    path = tmp_path / "canvas.csv"
+    path.write_text("\ufeff" + CANVAS_EXPORT)
+    roster = load_roster(path)
+    assert roster.canvas and roster.id_column == "SIS User ID"
+    ada = roster.students[0]
+    assert (ada.id, ada.name, ada.canvas_id, ada.sis_login_id, ada.section) == (
+        "A001", "Lovelace, Ada", "101", "ada", "DL 01")
+    assert len(roster.students) == 2
+
+
+def test_canvas_without_sis_ids_falls_back_to_canvas_id(tmp_path):
+    """When some student lacks an SIS User ID, is Canvas's own ID the student id?"""
+    path = tmp_path / "canvas.csv"
+    path.write_text(CANVAS_EXPORT.replace("102,A002,", "102,,"))
+    roster = load_roster(path)
+    assert roster.id_column == "ID"
+    assert [s.id for s in roster.students] == ["101", "102"]
+
+
+def test_id_column_can_be_chosen(tmp_path):
+    """Does --id-column pick another column, e.g. SIS Login ID?"""
+    path = tmp_path / "canvas.csv"
+    path.write_text(CANVAS_EXPORT)
+    assert [s.id for s in load_roster(path, "SIS Login ID").students][:2] == ["ada", "alan"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file"),
+    ("", "file is empty"),
+    ("name\nAda\n", "no student id column"),
+    ("id,name\n../etc,Eve\n", "row 2: student id '../etc'"),
+    ("id,name\n7,A\n7,B\n", "row 3: student id '7' appears twice"),
+    ("id,name\n", "no students"),
+])
+def test_bad_rosters_are_named(tmp_path, content, message):
+    """Does a bad roster give an error naming the file and the row or column?"""
+    path = tmp_path / "roster.csv"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(RosterError) as caught:
+        load_roster(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_unknown_id_column(tmp_path):
+    """Is a --id-column that is not in the file an error listing the columns?"""
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name\n1,A\n")
+    with pytest.raises(RosterError, match="no column 'netid'"):
+        load_roster(path, "netid")
