@@ -80,7 +80,7 @@ def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
             change = np.abs(np.asarray(fn(*moved), dtype=float) - value)
         except (TypeError, ValueError):
             continue
-        total += np.nan_to_num(change, nan=0.0, posinf=0.0)
+        total += np.where(np.isfinite(change), change, 0.0)
     return total
 
 

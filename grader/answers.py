@@ -113,7 +113,7 @@ def _parse_number_text(text: str, integer: bool) -> float:
 
 def to_array(value: Any, shape: tuple[int, ...], integer: bool = False) -> np.ndarray:
     """A given scalar, vector or matrix as an array of the expected shape, or AnswerError."""
-    numbers = _nested_numbers(value, integer, depth=0)
+    numbers, _ = _nested_numbers(value, integer, depth=0)
     array = np.asarray(numbers, dtype=float)
     if array.shape != shape and array.size == math.prod(shape) and _squeezable(array.shape, shape):
         array = array.reshape(shape)
@@ -122,16 +122,18 @@ def to_array(value: Any, shape: tuple[int, ...], integer: bool = False) -> np.nd
     return array
 
 
-def _nested_numbers(value: Any, integer: bool, depth: int) -> Any:
+def _nested_numbers(value: Any, integer: bool, depth: int) -> tuple[Any, tuple[int, ...]]:
+    """Numbers of a nested list, with its shape; ragged rows are an AnswerError."""
     if isinstance(value, list | tuple):
         if depth >= MAX_NESTING:
             raise AnswerError("lists nested too deeply")
         items = [_nested_numbers(item, integer, depth + 1) for item in value]
-        lengths = {len(item) if isinstance(item, list) else -1 for item in items}
-        if len(lengths) > 1:
+        shapes = {shape for _, shape in items}
+        if len(shapes) > 1:
             raise AnswerError("rows of different lengths")
-        return items
-    return to_number(value, integer)
+        inner = shapes.pop() if shapes else ()
+        return [numbers for numbers, _ in items], (len(items), *inner)
+    return to_number(value, integer), ()
 
 
 def _squeezable(given: tuple[int, ...], wanted: tuple[int, ...]) -> bool:

@@ -51,17 +51,21 @@ def roster_options(command):
 
 
 class StderrProgress:
-    """A progress bar on stderr for long runs (stdout stays clean for results)."""
+    """A progress bar on stderr for long runs, shown only on a terminal (stdout stays clean
+    for results, and logs and pipes get no bar)."""
 
     def __init__(self, label: str, total: int):
-        self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        self._bar = (click.progressbar(length=total, label=label, file=sys.stderr)
+                     if sys.stderr.isatty() else None)
 
     def __enter__(self):
+        if self._bar is None:
+            return lambda _item=None: None
         self._bar.__enter__()
         return lambda _item=None: self._bar.update(1)
 
     def __exit__(self, *exc):
-        return self._bar.__exit__(*exc)
+        return self._bar.__exit__(*exc) if self._bar is not None else None
 
 
 @main.command("problems")
@@ -166,3 +170,58 @@ def grading_summary(report) -> str:
     if report.flags:
         lines.append(f"integrity flags: {len(report.flags)} (see summary.html)")
     return "\n".join(lines)
+
+
+@main.command("check-forecaster")
+@click.argument("weights", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--data", "data_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Test windows: an .npz with X (N x L x F) and y (N x F) "
+                   "(default: the test_data of --params).")
+@click.option("--claims", "claims_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="YAML, JSON or TOML with param_count, test_mse and test_l1, at the top "
+                   "or under a question id (an answers file).")
+@click.option("--question", metavar="ID", help="The question id holding the claims.")
+@click.option("--predictions", "predictions_path",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="A predictions CSV (N rows of F values) to compare with the re-run.")
+@click.option("--params", "params_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The forecaster question's params: architecture, tolerances, test_data "
+                   "(default: the course's model).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@reports_errors
+def check_forecaster_command(weights: Path, data_path: Path | None, claims_path: Path | None,
+                             question: str | None, predictions_path: Path | None,
+                             params_path: Path | None, as_json: bool) -> None:
+    """Check a trained forecaster (.safetensors or .npz) without PyTorch."""
+    from grader.forecaster.question import check_files
+    from grader.forecaster.report import format_report, results_json
+    from problems import get_family
+
+    results, data = check_files(get_family("forecaster"), weights, data_path, claims_path,
+                                predictions_path, params_path, question)
+    click.echo(json.dumps(results_json(results, str(weights), data), indent=2) if as_json
+               else format_report(results, str(weights), data))
+
+
+@main.command("demo")
+@out_option(default="demo-out")
+@click.option("--no-pdf", is_flag=True, help="Skip the LaTeX compiles.")
+@reports_errors
+def demo_command(out_dir: Path, no_pdf: bool) -> None:
+    """Generate and grade the bundled sample assignment, roster and submissions."""
+    from grader.demo import DEMO_ROSTER, run_demo
+    from grader.roster import load_roster
+
+    count = 2 * len(load_roster(DEMO_ROSTER).students)
+    with StderrProgress("demo", count) as progress:
+        report = run_demo(out_dir, pdf=not no_pdf, progress=progress)
+    generated = report.generated
+    for failure in generated.failures:
+        click.echo(f"error: {failure}", err=True)
+    click.echo(f"generated {len(generated.students)} assignments and "
+               f"{len(generated.pdfs)} PDFs in {out_dir / 'generated'}")
+    click.echo(grading_summary(report.graded))
+    click.echo(f"open {out_dir / 'graded' / 'summary.html'} and "
+               f"{out_dir / 'graded' / 'feedback'}/<student>.html")
+    if generated.failures:
+        sys.exit(1)

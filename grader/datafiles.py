@@ -52,19 +52,44 @@ def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:
     if suffix == ".toml":
         try:
             return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise InputFileError(path, f"malformed TOML: {error}") from None
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError) as error:
+            raise InputFileError(path, f"malformed TOML: {str(error)[:200]}") from None
     return _parse_yaml(text, path)
 
 
 def _parse_yaml(text: str, path: Path | str) -> Any:
     import yaml  # imported here: only commands that read YAML pay for it
 
+    loader = _safe_loader(yaml, text)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # always a SafeLoader, never the full one
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InputFileError(path, f"malformed YAML{where}: {error.problem}") from None
-    except (yaml.YAMLError, RecursionError) as error:
-        raise InputFileError(path, f"malformed YAML: {error}") from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
+        # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
+        raise InputFileError(path, f"malformed YAML: {str(error)[:200]}") from None
+
+
+C_LOADER_MAX_DEPTH = 200
+"""Above this bound on nesting, the pure-Python loader is used (see _safe_loader)."""
+
+
+def _safe_loader(yaml, text: str):
+    """libyaml's C SafeLoader (same safe constructors, several times faster) for ordinary text.
+
+    The C composer recurses without a limit, so a deeply nested document (`[[[[...`) would
+    crash the whole process; such text goes to the pure-Python SafeLoader, which stops with a
+    RecursionError that becomes a message. The bound over-estimates the depth: every flow
+    bracket counts, plus the deepest line's indentation and block markers.
+    """
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is None:
+        return yaml.SafeLoader
+    brackets = text.count("[") + text.count("{")
+    if brackets > C_LOADER_MAX_DEPTH:
+        return yaml.SafeLoader
+    deepest = max((len(line) - len(line.lstrip(" -?:")) + line.count("- ") + line.count(": ")
+                   for line in text.splitlines()), default=0)
+    return c_loader if brackets + deepest <= C_LOADER_MAX_DEPTH else yaml.SafeLoader

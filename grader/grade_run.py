@@ -72,8 +72,8 @@ def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
     (out / RESULTS_NAME).write_text(text, encoding="utf-8")
     (out / "grades.csv").write_text(canvas_csv(result), encoding="utf-8")
     (out / "grades-plain.csv").write_text(plain_csv(result), encoding="utf-8")
-    integrity = {"flags": [{"student": f.student, "question": f.question, "part": f.part,
-                            "matches": list(f.matches)} for f in flags],
+    integrity = {"flags": [{"student": f.student, "question": f.question, "other": f.other,
+                            "parts": list(f.parts)} for f in flags],
                  "unknown_folders": result.unknown_folders}
     (out / "integrity.json").write_text(json.dumps(integrity, indent=1) + "\n", encoding="utf-8")
     write_feedback(result, out / "feedback")

@@ -19,7 +19,7 @@ import numpy as np
 
 from grader.allowance import allowances
 from grader.assignment import Question
-from grader.compare import Reading, matches, read_given, share
+from grader.compare import matches, read_given, share
 from grader.graph import Graph
 from grader.results import PartResult, QuestionResult
 from grader.values import to_jsonable
@@ -41,88 +41,114 @@ def grade_question(question: Question, params_raw: Mapping[str, Any],
         results = {part: PartResult(status, 0.0, to_jsonable(env[part]), None, message)
                    for part in parts}
         return QuestionResult(results, points)
-    readings = {part: read_given(given[part], env[part], family.words)
-                for part in parts if given.get(part) is not None}
-    usable = {part: reading.value for part, reading in readings.items() if not reading.problem}
-    allowed = allowances(graph, question.tolerance_for, env)
-    results = {}
-    for part in parts:
-        results[part] = _grade_part(question, graph, env, allowed, part, given, readings, usable)
+    grading = _QuestionGrading(question, graph, env, given)
+    results = {part: grading.part(part) for part in parts}
     unknown = sorted(set(map(str, given)) - set(parts))
     notes = (f"ignored unknown part(s): {', '.join(unknown)}",) if unknown else ()
     return QuestionResult(results, points, notes)
 
 
-def _grade_part(question: Question, graph: Graph, env: Mapping[str, Any],
-                allowed: Mapping[str, np.ndarray], part: str, given: Mapping[str, Any],
-                readings: Mapping[str, Reading], usable: Mapping[str, Any]) -> PartResult:
-    expected = env[part]
-    shown_expected = to_jsonable(expected)
-    if part not in readings:
-        return PartResult("missing", 0.0, shown_expected, None, "no answer given")
-    reading = readings[part]
-    shown_given = to_jsonable(given[part]) if reading.problem else to_jsonable(reading.value)
-    if reading.problem:
-        return PartResult("invalid", 0.0, shown_expected, shown_given, reading.problem)
-    against_key = matches(reading.value, expected, allowed.get(part))
-    if against_key.all():
-        return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
-    own = _from_own_inputs(question, graph, part, usable)
-    if own is not None:
-        own_value, own_allowance = own
-        if matches(reading.value, own_value, own_allowance).all():
-            return PartResult(
-                "follow_through", question.follow_through_credit, shown_expected, shown_given,
-                "right from your own earlier answers "
-                f"(expected {_short(own_value)} from them; the key is {_short(expected)})")
-    mistake = diagnose(question, graph, part, reading.value, usable, allowed.get(part))
-    fraction = share(against_key)
-    message = (f"{share_text(against_key)} of the entries are right" if 0 < fraction < 1
-               else "incorrect")
-    if mistake is not None:
-        message = f"{message}; {question.family.mistake(mistake).description}"
-    return PartResult("incorrect", fraction, shown_expected, shown_given, message, mistake)
+class _QuestionGrading:
+    """One student's answers to one question, with what grading them needs, computed once.
 
-
-def _from_own_inputs(question: Question, graph: Graph, part: str,
-                     usable: Mapping[str, Any]) -> tuple[Any, np.ndarray | None] | None:
-    """The part recomputed from the student's earlier values, with its allowance there."""
-    earlier = {name: value for name, value in usable.items() if name != part}
-    if not earlier:
-        return None
-    try:
-        own_env = graph.evaluate(earlier)
-    except (ValueError, TypeError, ArithmeticError):
-        return None
-    own_allowed = allowances(graph, question.tolerance_for, own_env)
-    return own_env[part], own_allowed.get(part)
-
-
-def diagnose(question: Question, graph: Graph, part: str, value: Any,
-             usable: Mapping[str, Any], allowance: np.ndarray | None) -> str | None:
-    """The catalogued mistake that best explains the given value, if any explains it.
-
-    Each mistake is re-run from the exact inputs and from the student's own; of those that
-    match within the allowance, the closest wins (catalogue order breaks ties).
+    The student's own environment (every node evaluated with their usable answers in place)
+    gives follow-through: a part's step re-run on it uses the student's own values of its
+    inputs. Each mistaken graph is evaluated the same two ways, only when some part is wrong.
     """
-    earlier = {name: given for name, given in usable.items() if name != part}
-    correct = graph.evaluate()[part]
-    best: tuple[float, str] | None = None
-    for mistake in question.family.mistakes:
-        for variant in mistake.variants:
-            mistaken = graph.rewritten(variant.rewrite)
-            for inputs in ({}, earlier):
-                try:
-                    candidate = mistaken.evaluate(inputs)[part]
-                except (ValueError, TypeError, ArithmeticError):
-                    continue
+
+    def __init__(self, question: Question, graph: Graph, env: Mapping[str, Any],
+                 given: Mapping[str, Any]):
+        self.question, self.graph, self.env, self.given = question, graph, env, given
+        words = question.family.words
+        self.readings = {part: read_given(given[part], env[part], words)
+                         for part in graph.parts() if given.get(part) is not None}
+        self.usable = {part: reading.value for part, reading in self.readings.items()
+                       if not reading.problem}
+        self.allowed = allowances(graph, question.tolerance_for, env)
+        self._own: tuple[dict, dict] | None = None
+        self._mistaken: list[tuple[str, Graph, dict, dict]] | None = None
+
+    def part(self, part: str) -> PartResult:
+        expected = self.env[part]
+        shown_expected = to_jsonable(expected)
+        if part not in self.readings:
+            return PartResult("missing", 0.0, shown_expected, None, "no answer given")
+        reading = self.readings[part]
+        if reading.problem:
+            return PartResult("invalid", 0.0, shown_expected, as_shown(self.given[part]),
+                              reading.problem)
+        shown_given = to_jsonable(reading.value)
+        against_key = matches(reading.value, expected, self.allowed.get(part))
+        if against_key.all():
+            return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
+        own = self.from_own_inputs(part)
+        if own is not None and matches(reading.value, own[0], own[1]).all():
+            return PartResult(
+                "follow_through", self.question.follow_through_credit, shown_expected,
+                shown_given, "right from your own earlier answers "
+                f"(expected {_short(own[0])} from them; the key is {_short(expected)})")
+        mistake = self.diagnose(part, reading.value)
+        fraction = share(against_key)
+        message = (f"{share_text(against_key)} of the entries are right" if 0 < fraction < 1
+                   else "incorrect")
+        if mistake is not None:
+            message = f"{message}; {self.question.family.mistake(mistake).description}"
+        return PartResult("incorrect", fraction, shown_expected, shown_given, message, mistake)
+
+    def own_environment(self) -> tuple[dict, dict]:
+        if self._own is None:
+            own_env = self.graph.evaluate(self.usable)
+            self._own = own_env, allowances(self.graph, self.question.tolerance_for, own_env)
+        return self._own
+
+    def from_own_inputs(self, part: str) -> tuple[Any, np.ndarray | None] | None:
+        """The part's step re-run on the student's own values, with its allowance there."""
+        if not any(name != part for name in self.usable):
+            return None
+        own_env, own_allowed = self.own_environment()
+        try:
+            with np.errstate(all="ignore"):
+                return self.graph.step(part).run(own_env), own_allowed.get(part)
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+
+    def mistaken(self) -> list[tuple[str, Graph, dict, dict]]:
+        """Each mistake variant's graph, evaluated from exact inputs and from the student's."""
+        if self._mistaken is None:
+            self._mistaken = []
+            for mistake in self.question.family.mistakes:
+                for variant in mistake.variants:
+                    graph = self.graph.rewritten(variant.rewrite)
+                    try:
+                        exact, own = graph.evaluate(), graph.evaluate(self.usable)
+                    except (ValueError, TypeError, ArithmeticError):
+                        continue
+                    self._mistaken.append((mistake.id, graph, exact, own))
+        return self._mistaken
+
+    def diagnose(self, part: str, value: Any) -> str | None:
+        """The catalogued mistake that best explains the given value, if any explains it.
+
+        Each mistake is re-run from the exact inputs and from the student's own; of those that
+        match within the allowance, the closest wins (catalogue order breaks ties).
+        """
+        allowance = self.allowed.get(part)
+        correct = self.env[part]
+        best: tuple[float, str] | None = None
+        for mistake_id, graph, exact, own in self.mistaken():
+            try:
+                with np.errstate(all="ignore"):
+                    candidates = (exact[part], graph.step(part).run(own))
+            except (ValueError, TypeError, ArithmeticError):
+                continue
+            for candidate in candidates:
                 if (matches(candidate, correct, allowance).all()
                         or not matches(value, candidate, allowance).all()):
                     continue
                 distance = _distance(value, candidate, allowance)
                 if best is None or distance < best[0]:
-                    best = (distance, mistake.id)
-    return best[1] if best else None
+                    best = (distance, mistake_id)
+        return best[1] if best else None
 
 
 def _distance(value: Any, candidate: Any, allowance: np.ndarray | None) -> float:
@@ -131,6 +157,24 @@ def _distance(value: Any, candidate: Any, allowance: np.ndarray | None) -> float
         return 0.0
     gap = np.abs(np.asarray(value, dtype=float) - np.asarray(candidate, dtype=float))
     return float(np.max(gap / np.maximum(allowance, 1e-15)))
+
+
+MAX_SHOWN_TEXT = 120
+
+
+def as_shown(value: Any, depth: int = 0) -> Any:
+    """A raw given value as results.json can hold it: JSON types, finite numbers, short text."""
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else str(value)
+    if isinstance(value, list | tuple) and depth < 4:
+        return [as_shown(entry, depth + 1) for entry in value[:50]]
+    if isinstance(value, dict) and depth < 4:
+        return {str(key)[:40]: as_shown(entry, depth + 1)
+                for key, entry in list(value.items())[:20]}
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN_TEXT else text[:MAX_SHOWN_TEXT] + "..."
 
 
 def share_text(mask: np.ndarray) -> str:

@@ -1,7 +1,10 @@
 """Integrity flags: answers that fit another student's numbers but not the student's own.
 
-A wrong part is flagged when every entry is within 0.5% (three significant figures) of the
-key of another student's variant. Scores are never changed; the instructor reads the report.
+A wrong part matches another student when every entry is within 0.5% (three significant
+figures) of the key of that student's variant. One matching number can be chance (small
+hand-computable numbers repeat), so a question is flagged when at least
+MIN_MATCHING_PARTS of its parts match the same other student (or all of them, for a question
+with fewer numeric parts). Scores are never changed; the instructor reads the report.
 """
 
 from __future__ import annotations
@@ -14,25 +17,29 @@ import numpy as np
 from grader.grade import ClassResult
 
 MATCH_RTOL = 5e-3
+MIN_MATCHING_PARTS = 2
 FLAGGED_STATUSES = ("incorrect", "follow_through")
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One part of one student's answers that matches other students' variants."""
+    """Parts of one student's question that fit another student's variant, not their own."""
 
     student: str
     question: str
-    part: str
-    matches: tuple[str, ...]
+    other: str
+    parts: tuple[str, ...]
 
 
 def find_flags(result: ClassResult) -> list[Flag]:
-    """Every wrong numeric part whose value fits another variant's key (see module doc)."""
+    """Questions whose wrong answers fit another student's key (see the module docstring)."""
     tables = _key_tables(result)
     flags = []
     for graded in result.students:
         for qid, question in graded.questions.items():
+            by_other: dict[str, list[str]] = defaultdict(list)
+            numeric_parts = sum(_numeric(o.expected) is not None
+                                for o in question.parts.values())
             for part, outcome in question.parts.items():
                 if outcome.status not in FLAGGED_STATUSES:
                     continue
@@ -43,10 +50,12 @@ def find_flags(result: ClassResult) -> list[Flag]:
                 scale = np.maximum(np.abs(table), 1e-3)
                 fits = np.all(np.abs(table - given.ravel()) <= MATCH_RTOL * scale, axis=1)
                 differs = np.any(np.abs(table - own.ravel()) > MATCH_RTOL * scale, axis=1)
-                others = tuple(owners[i] for i in np.flatnonzero(fits & differs)
-                               if owners[i] != graded.student.id)
-                if others:
-                    flags.append(Flag(graded.student.id, qid, part, others))
+                for i in np.flatnonzero(fits & differs):
+                    if owners[i] != graded.student.id:
+                        by_other[owners[i]].append(part)
+            needed = min(MIN_MATCHING_PARTS, numeric_parts)
+            flags.extend(Flag(graded.student.id, qid, other, tuple(parts))
+                         for other, parts in by_other.items() if len(parts) >= needed)
     return flags
 
 

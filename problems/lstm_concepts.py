@@ -206,4 +206,5 @@ FAMILY = Family(
     template="lstm_concepts.tex.j2",
     mistakes=MISTAKES,
     sample_settings={"count": f"number of statements drawn ({DEFAULT_COUNT})"},
+    words=_TRUTH_WORDS,
 )

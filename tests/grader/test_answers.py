@@ -1,0 +1,165 @@
+"""Reading answers files and coercing given values: clear messages, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grader.answers import AnswerError, read_answers, to_array, to_number
+from grader.compare import read_given
+
+FUZZ_EXAMPLES = 10_000
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("0.25", 0.25), (" -1e-3 ", -0.001), ("1/4", 0.25), ("-3/2", -1.5), (".5", 0.5),
+    (7, 7.0), (0.1, 0.1),
+])
+def test_numbers_and_numeric_text(text, number):
+    """Are numbers, numeric strings and simple fractions read as numbers?"""
+    assert to_number(text) == pytest.approx(number)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("abc", "'abc' is not a number"), (True, "expected a number, got true"),
+    (float("nan"), "NaN"), ("inf", "is not a number"), (float("inf"), "NaN and infinity"),
+    ("1/0", "divides by zero"), (None, "no value"), ({"a": 1}, "got a mapping"),
+])
+def test_non_numbers_are_refused_with_a_reason(value, message):
+    """Is text, a boolean, NaN, infinity or a mapping refused with a clear reason?"""
+    with pytest.raises(AnswerError, match=message):
+        to_number(value)
+
+
+def test_grouped_integers_only_for_integer_answers():
+    """Is '2,056,209' read for a count but not for a real number?"""
+    assert to_number("2,056,209", integer=True) == 2056209
+    with pytest.raises(AnswerError):
+        to_number("2,056,209")
+
+
+@pytest.mark.parametrize(("value", "shape", "expected"), [
+    ([[1, 2], [3, 4]], (2, 2), [[1, 2], [3, 4]]),
+    ([[1], [2]], (2,), [1, 2]),
+    ([5], (), 5),
+    ([["0.5", "1/2"]], (1, 2), [[0.5, 0.5]]),
+])
+def test_arrays_and_harmless_reshapes(value, shape, expected):
+    """Are vectors written as columns and scalars written as [x] accepted?"""
+    np.testing.assert_allclose(to_array(value, shape), expected)
+
+
+@pytest.mark.parametrize(("value", "shape", "message"), [
+    ([[1, 2], [3]], (2, 2), "rows of different lengths"),
+    ([1, 2, 3], (2, 2), "expected a 2 x 2 matrix, got a list of 3 numbers"),
+    ([1, 2, 3, 4], (2, 2), "expected a 2 x 2 matrix"),
+    ([[[[[[1]]]]]], (1,), "nested too deeply"),
+])
+def test_shape_mismatches_are_explained(value, shape, message):
+    """Is a wrong shape refused with a message saying what was expected?"""
+    with pytest.raises(AnswerError, match=message):
+        to_array(value, shape)
+
+
+def _folder_with(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / "subs" / "s1"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("answers.yaml", b"", "file is empty"),
+    ("answers.yaml", b"q1: [1, 2\n", "malformed YAML at line"),
+    ("answers.json", b'{"q1": ', "malformed JSON"),
+    ("answers.toml", b"q1 = = 1", "malformed TOML"),
+    ("answers.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
+    ("answers.yaml", b"- 1\n- 2\n", "expected a mapping of question ids"),
+    ("answers.yaml", b"a: 2001-13-45\n", "malformed YAML"),
+    ("answers.yaml", b"x" * 1_000_001, "too large"),
+    ("answers.yaml", b"[" * 100_000, "malformed YAML"),
+    ("answers.yaml", b"- " * 400_000 + b"x", "malformed YAML"),
+    ("answers.yaml", b"q:\n" + b"".join(b" " * i + b"b:\n" for i in range(1, 1300)),
+     "malformed YAML"),
+    ("answers.json", b"[" * 100_000, "malformed JSON"),
+])
+def test_bad_answers_files_become_messages(tmp_path, name, data, message):
+    """Does every kind of bad answers file give a message naming it, never an exception?"""
+    folder = _folder_with(tmp_path, name, data)
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.answers is None
+    assert message in result.problem and f"s1/{name}" in result.problem
+
+
+def test_missing_folder_and_missing_file(tmp_path):
+    """Are a missing folder and a folder without an answers file told apart?"""
+    (tmp_path / "subs" / "s2").mkdir(parents=True)
+    assert "no submission folder" in read_answers(tmp_path / "subs" / "s1",
+                                                  tmp_path / "subs").problem
+    assert "no answers file" in read_answers(tmp_path / "subs" / "s2", tmp_path / "subs").problem
+
+
+def test_links_leaving_the_folder_are_refused(tmp_path):
+    """Is an answers file or a folder that links outside the submissions refused unread?"""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("q1: {V: 1}\n")
+    folder = tmp_path / "subs" / "s1"
+    folder.mkdir(parents=True)
+    (folder / "answers.yaml").symlink_to(secret)
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.answers is None and "outside" in result.problem
+    (tmp_path / "subs" / "s2").symlink_to(tmp_path, target_is_directory=True)
+    result = read_answers(tmp_path / "subs" / "s2", tmp_path / "subs")
+    assert result.answers is None and "outside" in result.problem
+
+
+def test_yaml_tags_are_not_executed(tmp_path):
+    """Is a YAML tag that would run code refused rather than executed?"""
+    marker = tmp_path / "ran"
+    payload = f"q1: !!python/object/apply:os.system ['touch {marker}']\n".encode()
+    folder = _folder_with(tmp_path, "answers.yaml", payload)
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.answers is None and "malformed YAML" in result.problem
+    assert not marker.exists()
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "s1").mkdir()
+    return root
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=300) | st.text(max_size=300).map(str.encode),
+       suffix=st.sampled_from(["yaml", "json", "toml"]))
+def test_parser_never_crashes_on_arbitrary_bytes(fuzz_root, data, suffix):
+    """Does any content of any answers file give answers or a message, never an exception?"""
+    folder = fuzz_root / "s1"
+    for old in folder.iterdir():
+        old.unlink()
+    (folder / f"answers.{suffix}").write_bytes(data)
+    result = read_answers(folder, fuzz_root)
+    assert (result.answers is None) != (result.problem is None)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=20)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(value=JSON_VALUES,
+       expected=st.sampled_from([0.5, np.zeros(3), np.zeros((2, 3)), np.int64(4),
+                                 np.array([0, 1, 1, 0]), "AND", "T"]))
+def test_coercion_never_crashes(value, expected):
+    """Does coercing any JSON-like value give a value or a reason, never an exception?"""
+    reading = read_given(value, expected, {"and": "AND", "t": "T", "f": "F"})
+    assert (reading.problem is None) != (reading.value is None)

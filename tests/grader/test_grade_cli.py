@@ -1,0 +1,221 @@
+"""`grader grade` and `grader demo` end to end: outputs, bad inputs, reruns, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.demo import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
+from tests.conftest import assert_matches_golden
+
+ASSIGNMENT = {
+    "title": "HW", "course": "DL", "due": "2026-12-01", "seed": 3,
+    "questions": [{"id": "q1", "family": "adam_update", "points": 10,
+                   "randomize": {"rows": 1, "cols": 2}},
+                  {"id": "q2", "family": "lstm_concepts", "points": 4}],
+}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One `grader demo --no-pdf` run shared by the tests that read its outputs."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_demo_results_match_the_golden(demo_run, update_goldens):
+    """Are the demo's results.json exactly the reviewed golden file?"""
+    out, _ = demo_run
+    assert_matches_golden("demo_results.json", (out / "graded" / "results.json").read_text(),
+                          update_goldens)
+
+
+def test_results_follow_the_spec(demo_run):
+    """Does results.json have SPEC.md's shape, statuses and consistent scores?"""
+    document = json.loads((demo_run[0] / "graded" / "results.json").read_text())
+    assert set(document) == {"students"}
+    statuses = set()
+    for student in document["students"].values():
+        assert set(student) == {"total", "max", "questions"}
+        assert student["total"] == pytest.approx(
+            sum(q["score"] for q in student["questions"].values()), abs=1e-3)
+        for question in student["questions"].values():
+            assert set(question) == {"score", "max", "parts"}
+            for part in question["parts"].values():
+                assert set(part) == {"status", "score", "max", "expected", "given", "mistake",
+                                     "message"}
+                statuses.add(part["status"])
+                assert 0 <= part["score"] <= part["max"]
+    assert statuses == {"correct", "follow_through", "incorrect", "missing", "invalid"} or \
+        statuses >= {"correct", "follow_through", "incorrect", "invalid"}
+
+
+def test_demo_covers_what_it_promises(demo_run):
+    """Does the demo show honest full marks, named mistakes, follow-through, strays, flags?"""
+    out, output = demo_run
+    students = json.loads((out / "graded" / "results.json").read_text())["students"]
+    assert students["s01"]["total"] == students["s01"]["max"]
+    assert students["s02"]["total"] == students["s02"]["max"], "3-decimal rounding must pass"
+    w = students["s03"]["questions"]["adam"]["parts"]["W"]
+    assert (w["status"], w["mistake"]) == ("incorrect", "update_sign")
+    lstm = students["s05"]["questions"]["lstm"]["parts"]
+    assert lstm["h_1"]["status"] == "incorrect" and lstm["h_2"]["status"] == "follow_through"
+    assert "s99-not-enrolled" in output
+    integrity = json.loads((out / "graded" / "integrity.json").read_text())
+    assert {(f["student"], f["other"]) for f in integrity["flags"]} >= {("s06", "s01")}
+    for student in ("s07", "s08"):
+        parts = students[student]["questions"]["adam"]["parts"].values()
+        assert {p["status"] for p in parts} == {"invalid"}
+
+
+def test_canvas_gradebook_reads_back(demo_run):
+    """Does grades.csv read back as a Canvas import: header, Points Possible, one row each?"""
+    out, _ = demo_run
+    rows = list(csv.reader(io.StringIO((out / "graded" / "grades.csv").read_text())))
+    assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert rows[0][5].startswith("Homework 3")
+    assert rows[1][0] == "Points Possible" and float(rows[1][5]) > 0
+    results = json.loads((out / "graded" / "results.json").read_text())["students"]
+    by_id = {row[2]: float(row[5]) for row in rows[2:]}
+    assert by_id == {sid: pytest.approx(s["total"]) for sid, s in results.items()}
+
+
+def _class(tmp_path, answers: dict[str, object]):
+    assignment = tmp_path / "hw.yaml"
+    assignment.write_text(yaml.safe_dump(ASSIGNMENT))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"{s},Name {s}\n" for s in answers))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student, content in answers.items():
+        if content is None:
+            continue
+        (subs / student).mkdir()
+        if isinstance(content, tuple):
+            name, data = content
+            (subs / student / name).write_bytes(data)
+    return assignment, roster, subs
+
+
+BAD_SUBMISSIONS = {
+    "empty": ("answers.yaml", b""),
+    "malformed_yaml": ("answers.yaml", b"q1: {V: [1,\n"),
+    "malformed_json": ("answers.json", b"{"),
+    "malformed_toml": ("answers.toml", b"[q1\nV = 1"),
+    "wrong_types": ("answers.yaml", b"q1: {V: [[a, b]], S: {x: 1}, W: true}\nq2: {s1: 7}\n"),
+    "nan_inf": ("answers.yaml", b"q1: {V: [[.nan, .inf]]}\n"),
+    "huge": ("answers.yaml", b"q1: " + b"1" * 2_000_000 + b"\n"),
+    "binary": ("answers.yaml", bytes(range(256)) * 4),
+    "list": ("answers.yaml", b"- 1\n"),
+    "missing_folder": None,
+}
+
+
+def test_every_bad_submission_is_graded_and_explained(tmp_path):
+    """Does each bad input end as a message for that student, with the others graded, exit 0?"""
+    answers = {"good": ("answers.yaml", b"q2: {s1: T}\n"), **BAD_SUBMISSIONS}
+    assignment, roster, subs = _class(tmp_path, answers)
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    assert set(students) == set(answers)
+    for student in BAD_SUBMISSIONS:
+        parts = students[student]["questions"]["q1"]["parts"]
+        assert any(p["status"] == "invalid" for p in parts.values()), student
+        assert all(p["message"] for p in parts.values())
+        feedback = (tmp_path / "out" / "feedback" / f"{student}.html").read_text()
+        assert "invalid" in feedback.lower() or "not" in feedback.lower()
+    assert students["good"]["questions"]["q2"]["parts"]["s1"]["status"] in (
+        "correct", "incorrect")
+
+
+def test_rerun_is_byte_identical_and_replaces_outputs(tmp_path):
+    """Does grading twice give identical bytes in every output file?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
+                                                 "b": None})
+    args = ["grade", str(assignment), str(subs), "--roster", str(roster), "--out"]
+    assert CliRunner().invoke(main, [*args, str(tmp_path / "one")]).exit_code == 0
+    assert CliRunner().invoke(main, [*args, str(tmp_path / "two")]).exit_code == 0
+    assert CliRunner().invoke(main, [*args, str(tmp_path / "two")]).exit_code == 0
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*")
+                   if p.is_file())
+    assert len(files) >= 7
+    for relative in files:
+        assert (tmp_path / "one" / relative).read_bytes() == \
+            (tmp_path / "two" / relative).read_bytes(), relative
+
+
+def test_killed_run_leaves_previous_outputs_intact(tmp_path):
+    """If a run dies while writing, is the previous OUT still complete and unchanged?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n")})
+    out = tmp_path / "out"
+    args = ["grade", str(assignment), str(subs), "--roster", str(roster), "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    code = ("import sys, grader.grade_run as g\n"
+            "def boom(*a, **k):\n    import os; os._exit(9)\n"
+            "g.write_outputs.__globals__['canvas_csv'] = boom\n"
+            "from grader.cli import main\n"
+            f"sys.argv = ['grader'] + {args!r}\nmain()\n")
+    (subs / "a" / "answers.yaml").write_text("q2: {s1: F}\n")
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert killed.returncode == 9
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
+    """Is an OUT folder holding other files (not a previous grade run) left alone?"""
+    assignment, roster, subs = _class(tmp_path, {"a": None})
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("keep me")
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out", str(out),
+                                       "--roster", str(roster)])
+    assert result.exit_code == 1
+    assert "not empty" in result.output and (out / "thesis.tex").read_text() == "keep me"
+
+
+def test_bad_assignment_or_folder_is_one_line(tmp_path):
+    """Is a missing submissions folder or broken assignment one clear line, exit 1?"""
+    assignment, roster, _ = _class(tmp_path, {"a": None})
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(tmp_path / "nope"),
+                                       "--out", str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 1 and "no such submissions folder" in result.output
+    (tmp_path / "broken.yaml").write_text("title: [\n")
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "broken.yaml"), str(tmp_path),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "broken.yaml" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bundled_submissions_are_what_the_script_writes(tmp_path):
+    """Are the committed sample submissions exactly what make_demo_submissions.py produces?"""
+    copy = tmp_path / "repo"
+    for name in ("grader", "problems", "demo", "scripts", "templates"):
+        shutil.copytree(DEMO_ASSIGNMENT.parent.parent / name, copy / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, str(copy / "scripts" / "make_demo_submissions.py")],
+                   check=True, capture_output=True)
+    written = sorted(p.relative_to(copy / "submissions") for p in
+                     (copy / "submissions").rglob("*"))
+    bundled = sorted(p.relative_to(DEMO_SUBMISSIONS) for p in DEMO_SUBMISSIONS.rglob("*"))
+    assert written == bundled
+    for relative in written:
+        if (copy / "submissions" / relative).is_file():
+            assert (copy / "submissions" / relative).read_bytes() == \
+                (DEMO_SUBMISSIONS / relative).read_bytes(), relative
+    assert DEMO_ROSTER.exists()
