@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def reports_errors(command):
             return command(*args, **kwargs)
         except GraderError as error:
             click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        except Exception as error:
+            # A bug, not the user's input: one line by default, the traceback on request.
+            if os.environ.get("GRADER_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(error).__name__}: {error} (please report it; "
+                       "GRADER_DEBUG=1 shows the traceback)", err=True)
             sys.exit(1)
 
     return wrapper

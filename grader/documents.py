@@ -30,10 +30,13 @@ class QuestionView:
     labels: dict[str, str]
     worked: tuple[WorkedStep, ...]
     statement: str
+    answer_keys: tuple[str, ...]
 
     def shape_hint(self, part: str) -> str:
         """How an answer is written in the answers file, without giving it away."""
-        value = self.answers[part]
+        value = self.answers.get(part)
+        if value is None:
+            return "number"
         if isinstance(value, str):
             return "T or F" if value in ("T", "F") else "a word"
         array = np.asarray(value)
@@ -51,14 +54,19 @@ def question_view(number: int, question: Question, variant: QuestionVariant) -> 
     family = question.family
     params = family.parse(variant.params)
     graph = family.build(params)
-    parts = graph.parts()
+    labels = {step.name: step.label for step in graph.steps}
+    parts, answer_keys = graph.parts(), graph.parts()
+    if family.file_check is not None:
+        parts = family.file_check.parts(params)
+        answer_keys = family.file_check.claims
+        labels.update(family.file_check.labels)
     points = question.part_points(parts)
     return QuestionView(
         number=number, id=question.id, title=question.title, family=family.name,
         points=sum(points.values()), part_points=points, p=dict(params.values),
         answers={part: variant.answers.get(part) for part in parts}, parts=parts,
-        labels={step.name: step.label for step in graph.steps},
-        worked=tuple(graph.worked()), statement=f"questions/{family.template}",
+        labels=labels, worked=tuple(graph.worked()), statement=f"questions/{family.template}",
+        answer_keys=answer_keys,
     )
 
 

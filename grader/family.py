@@ -17,6 +17,21 @@ Sampler = Callable[[np.random.Generator, Mapping[str, Any]], dict]
 
 
 @dataclass(frozen=True)
+class FileCheck:
+    """How a family graded from the files a student hands in is checked.
+
+    ``run(family, params, student_dir, assignment_dir, claims)`` returns {part: PartResult};
+    ``parts(params)`` names the graded parts in order, ``labels`` says what each one checks,
+    and ``claims`` are the keys the student writes in the answers file.
+    """
+
+    run: Callable[..., Mapping[str, Any]]
+    parts: Callable[[Params], tuple[str, ...]]
+    labels: Mapping[str, str]
+    claims: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Family:
     """An exercise family: its parameters, its step graph, its mistakes and its sampler."""
 
@@ -31,6 +46,8 @@ class Family:
     sample_settings: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(default_factory=dict)
     """For parts answered with a word: each accepted spelling (lower case) -> canonical word."""
+    file_check: FileCheck | None = None
+    """For a family graded from files in the student's folder (the forecaster's weights)."""
 
     def parse(self, raw: Any) -> Params:
         """Validate raw params (as read from YAML or JSON)."""

@@ -10,6 +10,7 @@ from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
 from grader.errors import GraderError
 from grader.grading import grade_question
+from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult, round_points
 from grader.roster import Roster, Student
 from grader.variants import QuestionVariant, load_or_draw
@@ -53,8 +54,22 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
     for question in assignment.questions:
         variant = variants[question.id]
         given, problem = _question_answers(submission, question.id)
-        questions[question.id] = grade_question(question, variant.params, given, problem)
+        if question.family.file_check is not None:
+            questions[question.id] = _check_files(assignment, question, variant,
+                                                  submissions / student.id, given)
+        else:
+            questions[question.id] = grade_question(question, variant.params, given, problem)
     return StudentResult(student, variants, questions, submission.problem)
+
+
+def _check_files(assignment: Assignment, question, variant: QuestionVariant, folder: Path,
+                 given) -> QuestionResult:
+    """A question graded from the files in the student's folder and their claims."""
+    family = question.family
+    claims = given if isinstance(given, Mapping) else {}
+    parts = family.file_check.run(family, family.parse(variant.params), folder,
+                                  assignment.base_dir, claims)
+    return QuestionResult(dict(parts), question.part_points(tuple(parts)))
 
 
 def _question_answers(submission: AnswersFile, question_id: str):
@@ -65,20 +80,28 @@ def _question_answers(submission: AnswersFile, question_id: str):
     return submission.answers[question_id], None
 
 
+def stray_folders(roster: Roster, submissions: Path) -> list[str]:
+    """Folders in SUBMISSIONS that belong to no roster student."""
+    if not submissions.is_dir():
+        raise GraderError(f"{submissions}: no such submissions folder")
+    known = {student.id for student in roster.students}
+    return sorted(entry.name for entry in submissions.iterdir()
+                  if entry.is_dir() and entry.name not in known
+                  and not entry.name.startswith("."))
+
+
 def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
                 variants_dir: Path | None, progress: Progress | None = None) -> ClassResult:
     """Grade every roster student's folder (missing folders included) and list strays."""
-    if not submissions.is_dir():
-        raise GraderError(f"{submissions}: no such submissions folder")
-    result = ClassResult(assignment)
-    known = {student.id for student in roster.students}
-    result.unknown_folders = sorted(entry.name for entry in submissions.iterdir()
-                                    if entry.is_dir() and entry.name not in known
-                                    and not entry.name.startswith("."))
-    for student in roster.students:
-        result.students.append(grade_student(assignment, student, submissions, variants_dir))
+    result = ClassResult(assignment, unknown_folders=stray_folders(roster, submissions))
+
+    def grade_one(student: Student) -> StudentResult:
+        return grade_student(assignment, student, submissions, variants_dir)
+
+    for graded in ordered_map(grade_one, roster.students):
+        result.students.append(graded)
         if progress:
-            progress(student.id)
+            progress(graded.student.id)
     return result
 
 

@@ -7,6 +7,7 @@ from grader.family import Family
 from problems import (
     adam_update,
     backprop,
+    forecaster,
     gru_forward,
     logic_net,
     lstm_concepts,
@@ -16,7 +17,7 @@ from problems import (
 )
 
 MODULES = (adam_update, logic_net, backprop, lstm_forward, gru_forward, param_count,
-           rnn_gradient, lstm_concepts)
+           rnn_gradient, lstm_concepts, forecaster)
 """Every family module, listed by hand so the registry is easy to read and to grep."""
 
 FAMILIES: dict[str, Family] = {module.FAMILY.name: module.FAMILY for module in MODULES}

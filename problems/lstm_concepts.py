@@ -168,13 +168,17 @@ def _text(words: str) -> str:
 
 
 def build(params: Params) -> Graph:
-    """One part per statement: its truth value, with the reason as the worked step."""
+    """One part per statement: its truth value, with the reason as the worked step.
+
+    The label is neutral: labels are printed in the assignment, the reason gives the answer.
+    """
     steps = []
     for k, statement_id in enumerate(params["statements"], start=1):
         statement = STATEMENTS[statement_id]
         steps.append(Step(f"s{k}", (), _answer(statement.answer),
                           r"\text{" + latex_escape(statement.text) + "}",
-                          _text(statement.reason), kind="statement", label=statement.reason))
+                          _text(statement.reason), kind="statement",
+                          label=f"statement {k}: true or false"))
     return Graph({}, tuple(steps))
 
 

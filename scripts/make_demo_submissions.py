@@ -25,6 +25,16 @@ from grader.variants import draw_student  # noqa: E402
 
 ASSIGNMENT = REPO / "demo" / "assignment.yaml"
 SUBMISSIONS = REPO / "submissions"
+FORECASTER = REPO / "demo" / "forecaster"
+
+# The forecaster: who hands in what (files copied from demo/forecaster/, claims as made there).
+FORECASTER_PLANS = {
+    "s01": {"files": ("model.safetensors", "predictions.csv"), "claims": {}},
+    "s02": {"files": (), "claims": {}},
+    "s03": {"files": ("model.pt",), "claims": {}},
+    "s05": {"files": ("model.safetensors",),
+            "claims": {"param_count": 2052625, "test_mse": 0.09}},
+}
 
 # Per student: question id -> how that student answers it (default: exact to 4 decimals).
 PLANS = {
@@ -83,6 +93,18 @@ def answer(question, params: dict, plan: str, variants_of: dict) -> dict:
     return rounded(simulated_answers(family, params))
 
 
+def forecaster_hand_in(folder: Path, plan: dict) -> dict:
+    """Copy the demo model's files into the folder; return the (maybe altered) claims."""
+    for name in plan["files"]:
+        if name == "model.pt":
+            # A pickled checkpoint: grading must refuse it unopened, so any bytes will do.
+            (folder / name).write_bytes(b"\x80\x04\x95 not a real checkpoint")
+        else:
+            shutil.copyfile(FORECASTER / name, folder / name)
+    claims = yaml.safe_load((FORECASTER / "claims.yaml").read_text())
+    return {**claims, **plan["claims"]}
+
+
 def main() -> None:
     assignment = load_assignment(ASSIGNMENT)
     students = [line.split(",", 1)[0] for line in
@@ -96,6 +118,8 @@ def main() -> None:
         answers = {}
         for question in assignment.questions:
             if question.family.name == "forecaster":
+                if sid in FORECASTER_PLANS:
+                    answers[question.id] = forecaster_hand_in(folder, FORECASTER_PLANS[sid])
                 continue
             how = plan.get(question.id, plan.get("*", "exact"))
             answers[question.id] = answer(question, variants_of[sid][question.id].params, how,

@@ -66,7 +66,10 @@ def test_demo_covers_what_it_promises(demo_run):
     out, output = demo_run
     students = json.loads((out / "graded" / "results.json").read_text())["students"]
     assert students["s01"]["total"] == students["s01"]["max"]
-    assert students["s02"]["total"] == students["s02"]["max"], "3-decimal rounding must pass"
+    by_hand = {qid: q for qid, q in students["s02"]["questions"].items() if qid != "forecaster"}
+    assert all(q["score"] == q["max"] for q in by_hand.values()), "3-decimal rounding must pass"
+    forecaster = students["s03"]["questions"]["forecaster"]["parts"]["architecture"]
+    assert forecaster["status"] == "invalid" and "never loaded" in forecaster["message"]
     w = students["s03"]["questions"]["adam"]["parts"]["W"]
     assert (w["status"], w["mistake"]) == ("incorrect", "update_sign")
     lstm = students["s05"]["questions"]["lstm"]["parts"]

@@ -1,0 +1,206 @@
+"""Reading weights files: only safetensors and .npz, with clear messages for everything else."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safetensors.torch import save_file
+
+from grader.errors import InputFileError
+from grader.forecaster.weights import MAX_WEIGHTS_BYTES, load_tensors
+from tests.grader.forecaster_models import model, save_safetensors, state_arrays
+
+pytestmark = pytest.mark.torch
+
+
+class Trap:
+    """Unpickling this object writes a marker file: proof that a pickle was loaded."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _problem(path) -> str:
+    with pytest.raises(InputFileError) as caught:
+        load_tensors(path)
+    assert str(path) in str(caught.value)
+    return caught.value.problem
+
+
+def test_safetensors_and_npz_give_the_state_dict(tmp_path):
+    """Do a safetensors file and an .npz of the state_dict give the same float32 tensors?"""
+    net = model()
+    expected = state_arrays(net)
+    from_safetensors = load_tensors(save_safetensors(net, tmp_path / "model.safetensors"))
+    np.savez(tmp_path / "model.npz", **expected)
+    from_npz = load_tensors(tmp_path / "model.npz")
+    for loaded in (from_safetensors, from_npz):
+        assert loaded.keys() == expected.keys()
+        for name, array in expected.items():
+            assert loaded[name].dtype == np.float32
+            np.testing.assert_array_equal(loaded[name], array)
+
+
+def test_float64_and_float16_are_read_as_float32(tmp_path):
+    """Are double and half precision weights accepted and converted to float32?"""
+    net = model()
+    for dtype in (torch.float64, torch.float16):
+        path = tmp_path / f"{dtype}.safetensors".replace("torch.", "")
+        save_file({k: v.to(dtype) for k, v in net.state_dict().items()}, str(path))
+        loaded = load_tensors(path)
+        assert all(array.dtype == np.float32 for array in loaded.values())
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".pth", ".pkl", ".PT", ".ckpt", ".bin"])
+def test_pickles_are_refused_without_being_opened(tmp_path, suffix):
+    """Is a pickled checkpoint refused by its name, never unpickled, with the export line?"""
+    marker = tmp_path / "unpickled"
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(pickle.dumps(Trap(marker)))
+    problem = _problem(path)
+    assert "never loaded" in problem
+    assert 'safetensors.torch.save_file(model.state_dict(), "model.safetensors")' in problem
+    assert not marker.exists()
+
+
+def test_a_torch_checkpoint_renamed_is_recognised(tmp_path):
+    """Is torch.save's zip, renamed to .safetensors or .npz, refused with the export line?"""
+    for name in ("model.safetensors", "model.npz"):
+        path = tmp_path / name
+        torch.save(model().state_dict(), path)
+        problem = _problem(path)
+        assert "torch.save" in problem and "save_file" in problem
+
+
+def test_pickled_npz_members_are_never_loaded(tmp_path):
+    """Is an .npz holding an object array refused without unpickling it?"""
+    marker = tmp_path / "unpickled"
+    path = tmp_path / "model.npz"
+    np.savez(path, w=np.array([Trap(marker)], dtype=object))
+    assert "never loaded" in _problem(path)
+    assert not marker.exists()
+
+
+def test_bf16_gets_a_clear_message(tmp_path):
+    """Is a bfloat16 tensor named, with how to export float32?"""
+    path = tmp_path / "model.safetensors"
+    save_file({k: v.bfloat16() for k, v in model().state_dict().items()}, str(path))
+    problem = _problem(path)
+    assert "is bfloat16, which NumPy cannot read" in problem and "v.float()" in problem
+
+
+def _header_file(path, header: dict, data: bytes = b"") -> None:
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.write_bytes(b""), "file is empty"),
+    (lambda p: p.write_bytes(b"abc"), "too short for a safetensors file"),
+    (lambda p: p.write_bytes(b"\xff" * 64), "its header claims"),
+    (lambda p: p.write_bytes((5).to_bytes(8, "little") + b"{nope"), "header is not JSON"),
+    (lambda p: p.write_bytes((4).to_bytes(8, "little") + b"[1] "), "not a mapping"),
+    (lambda p: _header_file(p, {"w": {"dtype": "F32", "shape": [2],
+                                      "data_offsets": [0, 8]}}, b"\0" * 4),
+     "lies beyond the end of the file"),
+    (lambda p: _header_file(p, {"w": {"dtype": "F32", "shape": [3],
+                                      "data_offsets": [0, 8]}}, b"\0" * 8),
+     "does not match its shape"),
+    (lambda p: _header_file(p, {"w": {"dtype": "Q9", "shape": [2],
+                                      "data_offsets": [0, 8]}}, b"\0" * 8), "unknown dtype"),
+    (lambda p: _header_file(p, {"w": "x"}), "malformed safetensors header"),
+    (lambda p: _header_file(p, {"w": {"dtype": "F32", "shape": [-1],
+                                      "data_offsets": [0, 8]}}), "malformed"),
+    (lambda p: _header_file(p, {}), "holds no tensors"),
+    (lambda p: _header_file(p, {"w": {"dtype": "F32", "shape": [2],
+                                      "data_offsets": [0, 8]}},
+                            np.array([1.0, np.nan], np.float32).tobytes()), "NaN"),
+])
+def test_malformed_safetensors_are_clear(tmp_path, make, message):
+    """Does every malformed safetensors file give a message naming what is wrong?"""
+    path = tmp_path / "model.safetensors"
+    make(path)
+    assert message in _problem(path)
+
+
+def test_truncated_files_are_clear(tmp_path):
+    """Does a file cut short (a failed upload) give a clear message, for both formats?"""
+    net = model()
+    good = save_safetensors(net, tmp_path / "good.safetensors").read_bytes()
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(good[: len(good) // 2])
+    assert "truncated" in _problem(cut)
+    np.savez(tmp_path / "good.npz", **state_arrays(net))
+    data = (tmp_path / "good.npz").read_bytes()
+    for keep in (len(data) // 2, len(data) - 30, 10):
+        short = tmp_path / "cut.npz"
+        short.write_bytes(data[:keep])
+        assert _problem(short)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: np.save(p.with_suffix(".npy"), np.zeros(3)) or
+     p.with_suffix(".npy").rename(p), "a single .npy array"),
+    (lambda p: p.write_text("weights,1,2\n"), "not an .npz file"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("notes.txt", "hi"), "is not a .npy array"),
+])
+def test_malformed_npz_is_clear(tmp_path, make, message):
+    """Does every malformed .npz give a message naming what is wrong?"""
+    path = tmp_path / "model.npz"
+    make(path)
+    assert message in _problem(path)
+
+
+def test_missing_unknown_and_huge_files(tmp_path):
+    """Are a missing file, an unknown suffix and an oversized file refused unread?"""
+    assert _problem(tmp_path / "model.safetensors") == "no such file"
+    (tmp_path / "model.h5").write_bytes(b"x")
+    assert "expected a .safetensors or .npz file" in _problem(tmp_path / "model.h5")
+    (tmp_path / "dir.safetensors").mkdir()
+    assert _problem(tmp_path / "dir.safetensors") == "not a regular file"
+    huge = tmp_path / "huge.safetensors"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_WEIGHTS_BYTES + 1)
+    assert "too large" in _problem(huge)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_bytes_never_crash(tmp_path, seed):
+    """Do arbitrary bytes, or a good file with bytes flipped, always end as InputFileError?"""
+    rng = np.random.default_rng(seed)
+    good = save_safetensors(model(), tmp_path / "good.safetensors").read_bytes()
+    data = bytearray(good) if seed % 2 else bytearray(rng.bytes(int(rng.integers(1, 400))))
+    for _ in range(int(rng.integers(1, 6))):
+        data[int(rng.integers(0, min(len(data), 300)))] = int(rng.integers(0, 256))
+    for suffix in (".safetensors", ".npz"):
+        path = tmp_path / f"bad{suffix}"
+        path.write_bytes(bytes(data))
+        try:
+            tensors = load_tensors(path)
+        except InputFileError as error:
+            assert error.problem
+        else:
+            assert all(isinstance(array, np.ndarray) for array in tensors.values())
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=600), suffix=st.sampled_from([".safetensors", ".npz"]))
+def test_arbitrary_bytes_never_crash(tmp_path, data, suffix):
+    """Does any byte string end as tensors or an InputFileError, never another exception?"""
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(data)
+    try:
+        load_tensors(path)
+    except InputFileError as error:
+        assert error.problem
