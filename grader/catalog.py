@@ -9,7 +9,7 @@ from typing import Any
 from grader.datafiles import read_data_file
 from grader.errors import InputFileError, ParamError
 from grader.family import Family
-from grader.params import REQUIRED
+from grader.params import REQUIRED, Params
 from grader.values import to_jsonable
 
 
@@ -40,17 +40,22 @@ def _default_text(default: Any) -> str:
     return str(default).lower() if isinstance(default, bool) else str(default)
 
 
-def solve_file(family: Family, params_path: Path, steps: bool = False,
-               mistake: str | None = None) -> dict[str, Any]:
-    """Reference answers (and the worked solution) for the instance in a params file."""
+def parse_params_file(family: Family, params_path: Path) -> Params:
+    """The family's params from a file of bare params or of one assignment entry
+    ({family, params}); invalid params are an InputFileError naming the file."""
     raw = read_data_file(params_path)
     if isinstance(raw, dict) and isinstance(raw.get("params"), dict) and "family" in raw:
         raw = raw["params"]
     try:
-        params = family.parse(raw)
+        return family.parse(raw)
     except ParamError as error:
         raise InputFileError(params_path, str(error)) from None
-    graph = family.graph(params, mistake)
+
+
+def solve_file(family: Family, params_path: Path, steps: bool = False,
+               mistake: str | None = None) -> dict[str, Any]:
+    """Reference answers (and the worked solution) for the instance in a params file."""
+    graph = family.graph(parse_params_file(family, params_path), mistake)
     answers = to_jsonable(graph.answers())
     if not steps:
         return answers

@@ -77,11 +77,23 @@ def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bo
         jobs = []
         for student, assignment_source, key_source in documents:
             label = f"student {student.id} ({student.name})"
-            jobs.append((label, assignment_source, layout.pdf(student.id)))
-            jobs.append((f"{label} answer key", key_source, layout.pdf(student.id, key=True)))
+            jobs.append((label, *split_document(assignment_source), layout.pdf(student.id)))
+            jobs.append((f"{label} answer key", *split_document(key_source),
+                         layout.pdf(student.id, key=True)))
         report.failures.extend(str(error) for error in build_class_pdfs(jobs))
-        report.pdfs.extend(path for _, _, path in jobs if path.exists())
+        report.pdfs.extend(job[-1] for job in jobs if job[-1].exists())
     return report
+
+
+BEGIN_DOCUMENT = "\\begin{document}"
+END_DOCUMENT = "\\end{document}"
+
+
+def split_document(source: str) -> tuple[str, str]:
+    """A rendered document as (preamble, body), the form the class PDF build combines."""
+    preamble, _, rest = source.partition(BEGIN_DOCUMENT)
+    body, _, _ = rest.rpartition(END_DOCUMENT)
+    return preamble, body
 
 
 def _write_student(assignment: Assignment, student: Student, layout: Layout

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
-from grader.errors import GraderError
+from grader.errors import GraderError, InputFileError, ParamError
 from grader.grading import grade_question
 from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult, round_points
 from grader.roster import Roster, Student
-from grader.variants import QuestionVariant, load_or_draw
+from grader.variants import QuestionVariant, load_or_draw, manifest_path
 
 Progress = Callable[[str], None]
 
@@ -50,6 +50,17 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
     """Grade one student's folder; a bad submission becomes messages, never an exception."""
     variants = load_or_draw(assignment, variants_dir, student.id)
     submission = read_answers(submissions / student.id, submissions)
+    try:
+        questions = _grade_questions(assignment, student, variants, submission, submissions)
+    except ParamError as error:
+        source = manifest_path(variants_dir, student.id) if variants_dir else assignment.path
+        raise InputFileError(source, f"student {student.id}: {error}") from None
+    return StudentResult(student, variants, questions, submission.problem)
+
+
+def _grade_questions(assignment: Assignment, student: Student,
+                     variants: Mapping[str, QuestionVariant], submission: AnswersFile,
+                     submissions: Path) -> dict[str, QuestionResult]:
     questions = {}
     for question in assignment.questions:
         variant = variants[question.id]
@@ -59,7 +70,7 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
                                                   submissions / student.id, given)
         else:
             questions[question.id] = grade_question(question, variant.params, given, problem)
-    return StudentResult(student, variants, questions, submission.problem)
+    return questions
 
 
 def _check_files(assignment: Assignment, question, variant: QuestionVariant, folder: Path,

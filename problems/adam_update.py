@@ -20,6 +20,7 @@ from grader.graph import (
     swap_fn,
 )
 from grader.params import Flag, Integer, Params, ParamSpec, Real, Tensor
+from problems._sampling import decimals
 
 PARAMS = ParamSpec(
     fields=(
@@ -141,19 +142,14 @@ MISTAKES = (
 )
 
 
-def _two_decimals(rng: np.random.Generator, low: float, high: float, shape) -> list:
-    values = rng.integers(round(low * 100), round(high * 100) + 1, size=shape) / 100
-    return values.tolist()
-
-
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     """A hand-computable step: two-decimal entries, t small, the course's hyperparameters."""
     shape = (int(settings.get("rows", 2)), int(settings.get("cols", 3)))
     return {
-        "W": _two_decimals(rng, -0.99, 0.99, shape),
-        "grad": _two_decimals(rng, -1.2, 1.2, shape),
-        "V_prev": _two_decimals(rng, -0.3, 0.3, shape),
-        "S_prev": _two_decimals(rng, 0.01, 0.2, shape),
+        "W": decimals(rng, -0.99, 0.99, shape, places=2),
+        "grad": decimals(rng, -1.2, 1.2, shape, places=2),
+        "V_prev": decimals(rng, -0.3, 0.3, shape, places=2),
+        "S_prev": decimals(rng, 0.01, 0.2, shape, places=2),
         "t": int(rng.integers(int(settings.get("t_min", 2)), int(settings.get("t_max", 5)) + 1)),
         "alpha": float(settings.get("alpha", 0.1)),
         "beta1": 0.9,

@@ -11,6 +11,7 @@ from grader.errors import ParamError
 from grader.family import Family
 from grader.graph import Graph, Mistake, Step, Variant, chain, rename_inputs, swap_fn
 from grader.params import Params, ParamSpec, Real
+from problems._sampling import decimals
 
 PARAMS = ParamSpec(
     fields=(
@@ -134,10 +135,6 @@ MIN_GAP = 0.1
 """Values a mistake swaps (o1 and x1, o2 and o1, o2 and y) differ by at least this much."""
 
 
-def _one_decimal(rng: np.random.Generator, low: float, high: float) -> float:
-    return round(int(rng.integers(round(low * 10), round(high * 10) + 1)) / 10, 1)
-
-
 def _fair(raw: dict) -> bool:
     z1 = raw["x1"] * raw["w1"]
     o1 = float(_sigmoid(z1))
@@ -154,9 +151,9 @@ def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
         raise ParamError("lr", f"expected a number > 0, got {lr!r}")
     while True:
-        raw = {"x1": _one_decimal(rng, -2, 2), "x2": _one_decimal(rng, -1, 1),
-               "w1": _one_decimal(rng, -2, 2), "w2": _one_decimal(rng, -3, 3),
-               "y": _one_decimal(rng, 0, 1)}
+        raw = {"x1": decimals(rng, -2, 2), "x2": decimals(rng, -1, 1),
+               "w1": decimals(rng, -2, 2), "w2": decimals(rng, -3, 3),
+               "y": decimals(rng, 0, 1)}
         if _fair(raw):
             return raw if lr is None else {**raw, "lr": float(lr)}
 

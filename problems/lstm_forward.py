@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -11,8 +10,10 @@ import numpy as np
 
 from grader.errors import GraderError, ParamError
 from grader.family import Family
-from grader.graph import Graph, Mistake, Rewrite, Step, Variant, on_kinds, swap_fn
+from grader.graph import Graph, Mistake, Rewrite, Step, Variant, swap_fn
 from grader.params import Choice, Dims, Flag, Items, Params, ParamSpec, Tensor, zeros
+from problems import _recurrent as rnn
+from problems._sampling import decimals, size_setting
 
 GATES = ("f", "i", "c", "o")
 """The weight blocks W_f, W_i, W_c, W_o (and U_*, b_*); block c makes the candidate c_tilde."""
@@ -22,10 +23,6 @@ LOSS_KINDS = {"abs": "err", "sq": "sq_err", "mse": "mse", "half_sse": "half_sse"
 """Step kind of each loss; per-step losses are parts err_t / sq_err_t, totals one part `loss`."""
 
 GATE_KINDS = ("f", "i", "o")
-MAX_PREACTIVATION = 3.0
-MIN_CHANGE = 0.01
-"""A sampled mistake must move some part by at least this much, well beyond honest rounding."""
-MAX_DRAWS = 1000
 
 
 def _token(entry: Any, where: str) -> tuple[int, int | None]:
@@ -153,26 +150,6 @@ CANONICAL = {
 }
 
 
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-z))
-
-
-def _flipped_sigmoid(z):
-    return 1 / (1 + np.exp(z))
-
-
-def _gate(activation: Callable) -> Callable:
-    """activation(W x + U h_prev + b); a scalar (0-d) result when the cell has one unit."""
-
-    def gate(weights, x, recurrent, h_prev, bias):
-        weights = np.asarray(weights, dtype=float)
-        z = weights @ np.asarray(x, dtype=float) + np.dot(recurrent, np.asarray(h_prev, float))
-        out = activation(z + bias)
-        return out.reshape(()) if weights.shape[0] == 1 else out
-
-    return gate
-
-
 def _cell(f, c_prev, i, c_tilde):
     f, c_prev, i, c_tilde = (np.asarray(v, dtype=float) for v in (f, c_prev, i, c_tilde))
     return np.asarray(f * c_prev + i * c_tilde)
@@ -235,29 +212,12 @@ LOSS_FNS = {"err": _step_error(np.abs), "sq_err": _step_error(np.square),
             "mse": _total_loss(np.square, _mean), "half_sse": _total_loss(np.square, _half)}
 
 
-def _fill(text: str, t: int) -> str:
-    return text.replace("<t>", str(t)).replace("<p>", str(t - 1))
-
-
 GATE_STEPS = (
     # part, block, activation, symbol, label
-    ("f", "f", _sigmoid, r"f", "forget gate"),
-    ("i", "i", _sigmoid, r"i", "input gate"),
+    ("f", "f", rnn.sigmoid, r"f", "forget gate"),
+    ("i", "i", rnn.sigmoid, r"i", "input gate"),
     ("c_tilde", "c", np.tanh, r"\tilde{c}", "candidate cell state"),
 )
-
-
-def _gate_step(part: str, block: str, activation, symbol: str, label: str, t: int,
-               dot: str) -> Step:
-    name = "\\sigma" if activation is _sigmoid else "\\tanh"
-    return Step(
-        f"{part}_{t}", (f"W_{block}", f"x_{t}", f"U_{block}", f"h_{t - 1}", f"b_{block}"),
-        _gate(activation),
-        _fill(rf"{symbol}_{{<t>}} = {name}\left(W_{block} x_{{<t>}} + U_{block} h_{{<p>}} "
-              rf"+ b_{block}\right)", t),
-        _fill(rf"{name}\left(${{W_{block}}} ${{x_<t>}} + ${{U_{block}}}{dot}${{h_<p>}} "
-              rf"+ ${{b_{block}}}\right)", t),
-        kind=part, label=f"{label}, step {t}")
 
 
 def _loss_steps(loss: str, steps: int, hidden: int) -> tuple[Step, ...]:
@@ -290,55 +250,35 @@ def _loss_steps(loss: str, steps: int, hidden: int) -> tuple[Step, ...]:
 def build(params: Params) -> Graph:
     """The forward pass: per step f, i, c_tilde -> c, o -> h, then the loss asked."""
     hidden, steps = params.dims["H"], params.dims["T"]
-    scalar = hidden == 1
-
-    def unit(value):
-        # One unit: vectors and 1x1 matrices become plain numbers, as a student writes them.
-        return np.asarray(value, dtype=float).reshape(()) if scalar else value
-
-    constants: dict[str, Any] = {}
-    for gate in GATES:
-        constants[f"W_{gate}"] = params[f"W_{gate}"]
-        constants[f"U_{gate}"] = unit(params[f"U_{gate}"])
-        constants[f"b_{gate}"] = unit(params[f"b_{gate}"])
-    constants["h_0"], constants["c_0"] = unit(params["h0"]), unit(params["c0"])
+    constants = rnn.block_constants(params, GATES)
+    constants["h_0"] = rnn.as_written(params["h0"], hidden)
+    constants["c_0"] = rnn.as_written(params["c0"], hidden)
     for t in range(1, steps + 1):
         constants[f"x_{t}"] = params["x"][t - 1]
         if params["loss"] is not None:
-            constants[f"y_{t}"] = unit(params["y"][t - 1])
-    dot, times = (r" \cdot ", r" \cdot ") if scalar else (" ", r" \odot ")
-    output_gate = ("o", "o", _sigmoid, "o", "output gate")
+            constants[f"y_{t}"] = rnn.as_written(params["y"][t - 1], hidden)
+    dot, times = (r" \cdot ", r" \cdot ") if hidden == 1 else (" ", r" \odot ")
+    output_gate = ("o", "o", rnn.sigmoid, "o", "output gate")
     result: list[Step] = []
     for t in range(1, steps + 1):
-        result.extend(_gate_step(*spec, t, dot) for spec in GATE_STEPS)
+        result.extend(rnn.gate_step(*spec, t, dot) for spec in GATE_STEPS)
         result.append(Step(
             f"c_{t}", (f"f_{t}", f"c_{t - 1}", f"i_{t}", f"c_tilde_{t}"), _cell,
-            _fill(rf"c_{{<t>}} = f_{{<t>}}{times}c_{{<p>}} + i_{{<t>}}{times}\tilde{{c}}_{{<t>}}",
-                  t),
-            _fill(rf"${{f_<t>}}{times}${{c_<p>}} + ${{i_<t>}}{times}${{c_tilde_<t>}}", t),
+            rnn.fill(rf"c_{{<t>}} = f_{{<t>}}{times}c_{{<p>}} "
+                     rf"+ i_{{<t>}}{times}\tilde{{c}}_{{<t>}}", t),
+            rnn.fill(rf"${{f_<t>}}{times}${{c_<p>}} + ${{i_<t>}}{times}${{c_tilde_<t>}}", t),
             kind="c", label=f"cell state, step {t}"))
-        result.append(_gate_step(*output_gate, t, dot))
+        result.append(rnn.gate_step(*output_gate, t, dot))
         result.append(Step(
             f"h_{t}", (f"o_{t}", f"c_{t}"), _hidden,
-            _fill(rf"h_{{<t>}} = o_{{<t>}}{times}\tanh(c_{{<t>}})", t),
-            _fill(rf"${{o_<t>}}{times}\tanh(${{c_<t>}})", t),
+            rnn.fill(rf"h_{{<t>}} = o_{{<t>}}{times}\tanh(c_{{<t>}})", t),
+            rnn.fill(rf"${{o_<t>}}{times}\tanh(${{c_<t>}})", t),
             kind="h", label=f"hidden state, step {t}"))
         if params["loss"] in ("abs", "sq"):
             result.append(_loss_steps(params["loss"], steps, hidden)[t - 1])
     if params["loss"] in ("mse", "half_sse"):
         result.extend(_loss_steps(params["loss"], steps, hidden))
     return Graph(constants, tuple(result))
-
-
-def _reads_initial(kinds: tuple[str, ...], state: str) -> Rewrite:
-    """Mistake: every step reads the initial state_0 where it should read state_{t-1}."""
-    earlier = re.compile(rf"{state}_\d+")
-
-    def change(step: Step) -> Step:
-        inputs = tuple(f"{state}_0" if earlier.fullmatch(name) else name for name in step.inputs)
-        return replace(step, inputs=inputs)
-
-    return on_kinds(kinds, change)
 
 
 def _loss_rewrite(rules: Mapping[str, tuple[Callable, bool]]) -> Rewrite:
@@ -360,18 +300,18 @@ def _loss_rewrite(rules: Mapping[str, tuple[Callable, bool]]) -> Rewrite:
 MISTAKES = (
     Mistake("sigmoid_sign_flipped", "Computed the gates with 1/(1 + e^(+z)), which is "
             "1 - sigma(z), instead of sigma(z).", (
-                Variant("one_minus_sigma", swap_fn(GATE_KINDS, _gate(_flipped_sigmoid))),
+                Variant("one_minus_sigma", swap_fn(GATE_KINDS, rnn.gate_fn(rnn.flipped_sigmoid))),
             )),
     Mistake("stale_hidden_state", "Used the initial hidden state h_0 at every step instead of "
             "the previous one, h_{t-1}.", (
-                Variant("h_0", _reads_initial(("f", "i", "c_tilde", "o"), "h")),
+                Variant("h_0", rnn.reads_initial(("f", "i", "c_tilde", "o"), "h")),
             )),
     Mistake("cell_not_carried", "Used the initial cell state c_0 at every step instead of "
-            "carrying c_{t-1} forward.", (Variant("c_0", _reads_initial(("c",), "c")),)),
+            "carrying c_{t-1} forward.", (Variant("c_0", rnn.reads_initial(("c",), "c")),)),
     Mistake("candidate_activation", "Used the wrong activation: sigmoid for the candidate "
             "c_tilde, or tanh for a gate.", (
-                Variant("sigmoid_candidate", swap_fn(("c_tilde",), _gate(_sigmoid))),
-                Variant("tanh_gates", swap_fn(GATE_KINDS, _gate(np.tanh))),
+                Variant("sigmoid_candidate", swap_fn(("c_tilde",), rnn.gate_fn(rnn.sigmoid))),
+                Variant("tanh_gates", swap_fn(GATE_KINDS, rnn.gate_fn(np.tanh))),
             )),
     Mistake("h_without_tanh", "Computed h_t = o_t * c_t, without the tanh of the cell state.",
             (Variant("o_times_c", swap_fn(("h",), _hidden_without_tanh)),)),
@@ -396,63 +336,30 @@ MISTAKES = (
 )
 
 
-def _size(settings: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = settings.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise GraderError(f"setting '{name}': expected a whole number from {low} to {high}, "
-                          f"got {value!r}")
-    return value
-
-
-def _one_decimal(rng: np.random.Generator, limit: float, shape) -> list:
-    return (rng.integers(-round(limit * 10), round(limit * 10) + 1, size=shape) / 10).tolist()
-
-
 def _is_fair(raw: dict) -> bool:
     """Pre-activations within +-3 and every mistake visible beyond rounding."""
     params = PARAMS.parse(raw)
-    graph = build(params)
-    env = graph.evaluate()
-    low, high = _sigmoid(-MAX_PREACTIVATION), _sigmoid(MAX_PREACTIVATION)
-    for step in graph.steps:
-        value = env[step.name]
-        if step.kind in GATE_KINDS and not np.all((low <= value) & (value <= high)):
-            return False
-        if step.kind == "c_tilde" and np.any(np.abs(value) > np.tanh(MAX_PREACTIVATION)):
-            return False
-    correct = graph.answers()
-    for mistake in MISTAKES:
-        if mistake.id == "loss_convention" and params["loss"] is None:
-            continue
-        for variant in mistake.variants:
-            wrong = graph.rewritten(variant.rewrite).answers()
-            if not any(np.max(np.abs(np.asarray(wrong[part]) - correct[part])) >= MIN_CHANGE
-                       for part in correct):
-                return False
-    return True
+    skip = ("loss_convention",) if params["loss"] is None else ()
+    return rnn.is_fair(build(params), MISTAKES, GATE_KINDS, ("c_tilde",), skip)
 
 
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     """One-decimal weights and inputs in [-1, 1], h0 = c0 = 0 as in the course, T >= 2."""
-    hidden = _size(settings, "hidden", 1, 1, 3)
-    inputs = _size(settings, "inputs", 2, 1, 4)
-    steps = _size(settings, "steps", 2, 2, 4)
+    hidden = size_setting(settings, "hidden", 1, 1, 3)
+    inputs = size_setting(settings, "inputs", 2, 1, 4)
+    steps = size_setting(settings, "steps", 2, 2, 4)
     loss = settings.get("loss", "abs")
     if loss not in (*LOSSES, "none"):
         raise GraderError(f"setting 'loss': expected one of {', '.join(LOSSES)}, none; "
                           f"got {loss!r}")
-    for _ in range(MAX_DRAWS):
-        raw: dict[str, Any] = {}
-        for gate in GATES:
-            raw[f"W_{gate}"] = _one_decimal(rng, 1.0, (hidden, inputs))
-            raw[f"U_{gate}"] = _one_decimal(rng, 1.0, (hidden, hidden))
-            raw[f"b_{gate}"] = _one_decimal(rng, 0.5, (hidden,))
-        raw.update(x=_one_decimal(rng, 1.0, (steps, inputs)), h0=0, c0=0)
+
+    def draw() -> dict:
+        raw = dict(rnn.draw_cell(rng, GATES, hidden, inputs, steps), h0=0, c0=0)
         if loss != "none":
-            raw.update(y=_one_decimal(rng, 0.9, (steps, hidden)), loss=loss)
-        if _is_fair(raw):
-            return raw
-    raise GraderError(f"no fair lstm_forward variant in {MAX_DRAWS} draws for {dict(settings)}")
+            raw.update(y=decimals(rng, -0.9, 0.9, (steps, hidden)), loss=loss)
+        return raw
+
+    return rnn.first_fair(draw, _is_fair, "lstm_forward", settings)
 
 
 FAMILY = Family(

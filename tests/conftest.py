@@ -19,3 +19,36 @@ def canonical_cases(family_name: str) -> list[dict]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite the golden files of rendered output instead of comparing")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites golden files (pytest --update-goldens)."""
+    return bool(request.config.getoption("--update-goldens"))
+
+
+
+GOLDENS_DIR = REPO / "tests" / "grader" / "goldens"
+
+
+def assert_matches_golden(path: Path, text: str, update: bool) -> None:
+    """Compare text with a golden file (a readable diff), or rewrite it with --update-goldens."""
+    import difflib
+
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} is missing: run pytest --update-goldens"
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(difflib.unified_diff(
+            expected.splitlines(keepends=True), text.splitlines(keepends=True),
+            fromfile=f"{path.name} (golden)", tofile=f"{path.name} (rendered)", n=2))
+        pytest.fail(f"output differs from {path} (pytest --update-goldens rewrites it if the "
+                    f"change is intended):\n{diff[:8000]}", pytrace=False)

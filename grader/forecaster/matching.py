@@ -160,26 +160,27 @@ def _compare(layers: list[LSTMLayer], heads: list[LinearHead], spec: Architectur
     if len(layers) != len(spec.hidden_sizes):
         found.append(f"expected {len(spec.hidden_sizes)} LSTM layers, found {len(layers)}")
     for layer, shapes in zip(layers, expected[:-1], strict=False):
-        for leaf, shape in shapes.items():
-            key = leaf.removesuffix("_l0")
-            got = getattr(layer, key)
-            where = layer.tensor_name(key)
-            if got is None:
-                found.append(f"{where}: missing, expected shape {shape}")
-            elif got.shape != shape:
-                found.append(f"{where}: expected shape {shape}, got {got.shape}")
+        found.extend(_shape_problems(layer, shapes))
     if len(heads) != 1:
         names = ", ".join(head.tensor_name("weight") for head in heads) or "none"
         found.append(f"expected one linear head, found {len(heads)} ({names})")
     else:
-        head = heads[0]
-        for leaf, shape in expected[-1].items():
-            got = getattr(head, leaf)
-            where = head.tensor_name(leaf)
-            if got is None:
-                found.append(f"{where}: missing, expected shape {shape}")
-            elif got.shape != shape:
-                found.append(f"{where}: expected shape {shape}, got {got.shape}")
+        found.extend(_shape_problems(heads[0], expected[-1]))
+    return found
+
+
+def _shape_problems(module: LSTMLayer | LinearHead,
+                    shapes: dict[str, tuple[int, ...]]) -> list[str]:
+    """Each of the module's tensors that is missing or has another shape than expected."""
+    found = []
+    for leaf, shape in shapes.items():
+        key = leaf.removesuffix("_l0")  # the spec's LSTM leaves end in _l0, the head's do not
+        got = getattr(module, key)
+        where = module.tensor_name(key)
+        if got is None:
+            found.append(f"{where}: missing, expected shape {shape}")
+        elif got.shape != shape:
+            found.append(f"{where}: expected shape {shape}, got {got.shape}")
     return found
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from grader.catalog import parse_params_file
 from grader.datafiles import read_data_file
 from grader.errors import InputFileError, ParamError
 from grader.family import Family
@@ -67,13 +68,7 @@ def check_files(family: Family, weights: Path, data: Path | None, claims: Path |
     Unlike grading, an unreadable weights file is the user's input error (InputFileError).
     """
     load_tensors(weights)
-    raw = {} if params is None else read_data_file(params)
-    if isinstance(raw, dict) and isinstance(raw.get("params"), dict) and "family" in raw:
-        raw = raw["params"]
-    try:
-        parsed = family.parse(raw)
-    except ParamError as error:
-        raise InputFileError(params, str(error)) from None
+    parsed = family.parse({}) if params is None else parse_params_file(family, params)
     if data is None:
         if params is None or parsed.get("test_data") is None:
             raise InputFileError(weights, "no test data: give --data TEST.npz")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.demo import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
-from tests.conftest import assert_matches_golden
+from tests.conftest import GOLDENS_DIR, assert_matches_golden
 
 ASSIGNMENT = {
     "title": "HW", "course": "DL", "due": "2026-12-01", "seed": 3,
@@ -37,8 +37,8 @@ def demo_run(tmp_path_factory):
 def test_demo_results_match_the_golden(demo_run, update_goldens):
     """Are the demo's results.json exactly the reviewed golden file?"""
     out, _ = demo_run
-    assert_matches_golden("demo_results.json", (out / "graded" / "results.json").read_text(),
-                          update_goldens)
+    assert_matches_golden(GOLDENS_DIR / "demo_results.json",
+                          (out / "graded" / "results.json").read_text(), update_goldens)
 
 
 def test_results_follow_the_spec(demo_run):

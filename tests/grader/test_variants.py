@@ -103,3 +103,23 @@ def test_without_manifest_grade_derives_the_same_variants(tmp_path):
     for student in ("a1", "a2", "a3"):
         issued = (tmp_path / "out" / "variants" / f"{student}.json").read_text()
         assert manifest_text(load_or_draw(assignment, None, student)) == issued
+
+
+def test_a_tampered_manifest_is_named(tmp_path):
+    """Does grading against a hand-broken manifest stop with one line naming that file?"""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    manifest = tmp_path / "out" / "variants" / "a1.json"
+    document = json.loads(manifest.read_text())
+    document["q1"]["params"]["W"] = [[1, 2], [3]]
+    manifest.write_text(json.dumps(document))
+    (tmp_path / "subs" / "a1").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(tmp_path / "subs"),
+                                       "--out", str(tmp_path / "graded"), "--roster",
+                                       str(roster), "--variants", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert str(manifest) in result.output and "parameter 'W'" in result.output

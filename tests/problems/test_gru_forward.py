@@ -11,6 +11,7 @@ import torch
 from grader.errors import ParamError
 from problems.gru_forward import BLOCKS, FAMILY
 from tests.conftest import canonical_cases
+from tests.problems import recurrent_helpers as helpers
 
 CROSS_CHECKS = 120
 TORCH_GATE_ORDER = ("r", "z", "h")
@@ -18,34 +19,15 @@ TORCH_GATE_ORDER = ("r", "z", "h")
 
 
 def _random_instance(rng: np.random.Generator, **conventions) -> dict:
-    hidden, inputs, steps = (int(n) for n in rng.integers(1, 5, size=3))
-    raw = {}
-    for block in BLOCKS:
-        raw[f"W_{block}"] = rng.normal(size=(hidden, inputs)).tolist()
-        raw[f"U_{block}"] = rng.normal(size=(hidden, hidden)).tolist()
-        raw[f"b_{block}"] = rng.normal(size=hidden).tolist()
-    raw["x"] = rng.normal(size=(steps, inputs)).tolist()
-    raw["h0"] = rng.normal(size=hidden).tolist()
-    return dict(raw, **conventions)
+    return dict(helpers.random_cell(rng, BLOCKS, ("h0",)), **conventions)
 
 
 def _torch_run(raw: dict) -> dict[str, np.ndarray]:
     """h_t per step from nn.GRUCell with bias_hh = 0 (reset "after", update "keep_prev")."""
-    hidden, inputs = np.shape(raw["W_z"])
-    cell = torch.nn.GRUCell(inputs, hidden, dtype=torch.float64)
-
-    def stacked_blocks(prefix: str) -> torch.Tensor:
-        blocks = [np.asarray(raw[f"{prefix}_{b}"], dtype=float) for b in TORCH_GATE_ORDER]
-        return torch.from_numpy(np.concatenate(blocks))
-
+    cell = helpers.torch_cell(torch.nn.GRUCell, raw, TORCH_GATE_ORDER)
+    h = helpers.initial_state(raw, "h0", cell.hidden_size)
+    parts = {}
     with torch.no_grad():
-        cell.weight_ih.copy_(stacked_blocks("W"))
-        cell.weight_hh.copy_(stacked_blocks("U"))
-        cell.bias_ih.copy_(stacked_blocks("b"))
-        cell.bias_hh.zero_()
-        h = torch.tensor(np.broadcast_to(np.asarray(raw["h0"], dtype=float), (1, hidden)),
-                         dtype=torch.float64)
-        parts = {}
         for t, row in enumerate(raw["x"], start=1):
             h = cell(torch.tensor([row], dtype=torch.float64), h)
             parts[f"h_{t}"] = h.numpy().ravel()
@@ -96,15 +78,12 @@ def test_reset_before_matches_the_formula(update):
 
 def _hand_worked() -> dict[str, float]:
     """The arithmetic of the comment in canonical/gru_forward.yaml, with plain math."""
-    def sigma(z):
-        return 1 / (1 + math.exp(-z))
-
-    z_1 = sigma(0.5 * 1.0 - 0.4 * 0.5 + 0.3 * 0 + 0.1)
-    r_1 = sigma(0.2 * 1.0 + 0.6 * 0.5 - 0.5 * 0 + 0.0)
+    z_1 = helpers.sigma(0.5 * 1.0 - 0.4 * 0.5 + 0.3 * 0 + 0.1)
+    r_1 = helpers.sigma(0.2 * 1.0 + 0.6 * 0.5 - 0.5 * 0 + 0.0)
     h_tilde_1 = math.tanh(0.7 * 1.0 - 0.3 * 0.5 + 0.8 * (r_1 * 0) + 0.2)
     h_1 = z_1 * 0 + (1 - z_1) * h_tilde_1
-    z_2 = sigma(0.5 * 0.5 - 0.4 * -1.0 + 0.3 * h_1 + 0.1)
-    r_2 = sigma(0.2 * 0.5 + 0.6 * -1.0 - 0.5 * h_1 + 0.0)
+    z_2 = helpers.sigma(0.5 * 0.5 - 0.4 * -1.0 + 0.3 * h_1 + 0.1)
+    r_2 = helpers.sigma(0.2 * 0.5 + 0.6 * -1.0 - 0.5 * h_1 + 0.0)
     h_tilde_2 = math.tanh(0.7 * 0.5 - 0.3 * -1.0 + 0.8 * (r_2 * h_1) + 0.2)
     h_2 = z_2 * h_1 + (1 - z_2) * h_tilde_2
     return {"z_1": z_1, "r_1": r_1, "h_tilde_1": h_tilde_1, "h_1": h_1,
@@ -132,15 +111,11 @@ def test_one_unit_gives_scalars_and_more_give_vectors():
     assert all(np.shape(v) == (2,) for v in FAMILY.solve(raw).values())
 
 
-def _sigma(z: float) -> float:
-    return 1 / (1 + math.exp(-z))
-
-
 @pytest.mark.parametrize(("mistake", "part", "rule"), [
     ("update_convention_swapped", "h_1", lambda a: a["z_1"] * a["h_tilde_1"]),
     ("sigmoid_sign_flipped", "z_1", lambda a: 1 - a["z_1"]),
     ("sigmoid_sign_flipped", "r_1", lambda a: 1 - a["r_1"]),
-    ("stale_hidden_state", "z_2", lambda a: _sigma(0.5 * 0.5 - 0.4 * -1.0 + 0.1)),
+    ("stale_hidden_state", "z_2", lambda a: helpers.sigma(0.5 * 0.5 - 0.4 * -1.0 + 0.1)),
     ("stale_hidden_state", "h_1", lambda a: a["h_1"]),
 ])
 def test_mistakes_compute_what_the_catalogue_says(mistake, part, rule):
@@ -179,17 +154,8 @@ def test_sampled_variants_are_hand_computable_and_unsaturated():
     """Are sampled weights one-decimal in [-1, 1] with every pre-activation within 3?"""
     for seed in range(30):
         raw = FAMILY.sample(np.random.default_rng(seed), {"hidden": 1 + seed % 2})
-        for block in BLOCKS:
-            for name in (f"W_{block}", f"U_{block}", f"b_{block}"):
-                values = np.asarray(raw[name])
-                assert np.all(np.abs(values) <= 1)
-                assert np.allclose(values * 10, np.round(values * 10))
-        for part, value in FAMILY.solve(raw).items():
-            kind = part.rsplit("_", 1)[0]
-            if kind in ("z", "r"):
-                assert np.all(np.abs(np.log(value / (1 - value))) <= 3 + 1e-9)
-            if kind == "h_tilde":
-                assert np.all(np.abs(np.arctanh(value)) <= 3 + 1e-9)
+        helpers.assert_hand_computable(raw, BLOCKS)
+        helpers.assert_unsaturated(FAMILY.solve(raw), ("z", "r"), ("h_tilde",))
 
 
 @pytest.mark.parametrize(("change", "named", "words"), [

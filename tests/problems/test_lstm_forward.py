@@ -11,6 +11,7 @@ import torch
 from grader.errors import ParamError
 from problems.lstm_forward import FAMILY, GATES
 from tests.conftest import canonical_cases
+from tests.problems import recurrent_helpers as helpers
 
 CROSS_CHECKS = 120
 CELL_PARTS = ("f", "i", "c_tilde", "c", "o", "h")
@@ -18,38 +19,14 @@ TORCH_GATE_ORDER = ("i", "f", "c", "o")
 """nn.LSTMCell stacks its weight blocks as i, f, g, o; g is our candidate block c."""
 
 
-def _random_instance(rng: np.random.Generator) -> dict:
-    hidden, inputs, steps = (int(n) for n in rng.integers(1, 5, size=3))
-    raw = {}
-    for gate in GATES:
-        raw[f"W_{gate}"] = rng.normal(size=(hidden, inputs)).tolist()
-        raw[f"U_{gate}"] = rng.normal(size=(hidden, hidden)).tolist()
-        raw[f"b_{gate}"] = rng.normal(size=hidden).tolist()
-    raw["x"] = rng.normal(size=(steps, inputs)).tolist()
-    raw["h0"] = rng.normal(size=hidden).tolist()
-    raw["c0"] = rng.normal(size=hidden).tolist()
-    return raw
-
-
 def _torch_run(raw: dict) -> dict[str, np.ndarray]:
     """Every part per step from nn.LSTMCell (h, c) and its own stacked gate pre-activations."""
-    hidden, inputs = np.shape(raw["W_f"])
-    cell = torch.nn.LSTMCell(inputs, hidden, dtype=torch.float64)
-
-    def stacked_blocks(prefix: str) -> torch.Tensor:
-        blocks = [np.asarray(raw[f"{prefix}_{g}"], dtype=float) for g in TORCH_GATE_ORDER]
-        return torch.from_numpy(np.concatenate(blocks))
-
+    cell = helpers.torch_cell(torch.nn.LSTMCell, raw, TORCH_GATE_ORDER)
+    h, c = (helpers.initial_state(raw, name, cell.hidden_size) for name in ("h0", "c0"))
+    parts = {}
     with torch.no_grad():
-        cell.weight_ih.copy_(stacked_blocks("W"))
-        cell.weight_hh.copy_(stacked_blocks("U"))
-        cell.bias_ih.copy_(stacked_blocks("b"))
-        cell.bias_hh.zero_()
-        h, c = (torch.tensor(np.broadcast_to(np.asarray(raw[name], dtype=float), (1, hidden)),
-                             dtype=torch.float64) for name in ("h0", "c0"))
-        parts = {}
         for t, row in enumerate(raw["x"], start=1):
-            x = torch.tensor(row, dtype=torch.float64).reshape(1, inputs)
+            x = torch.tensor(row, dtype=torch.float64).reshape(1, cell.input_size)
             stacked = x @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T
             gate_i, gate_f, gate_g, gate_o = stacked.chunk(4, dim=1)
             h, c = cell(x, (h, c))
@@ -63,7 +40,7 @@ def test_engine_matches_torch_lstm_cell():
     """Do all parts of every step equal nn.LSTMCell's, on 120 random sizes and weights?"""
     rng = np.random.default_rng(2026)
     for _ in range(CROSS_CHECKS):
-        raw = _random_instance(rng)
+        raw = helpers.random_cell(rng, GATES, ("h0", "c0"))
         ours, theirs = FAMILY.solve(raw), _torch_run(raw)
         assert set(ours) == set(theirs)
         for part, value in theirs.items():
@@ -145,10 +122,6 @@ def test_alternative_forms_give_the_plain_answers(form):
             np.testing.assert_array_equal(plain[part], alternative[part])
 
 
-def _sigma(z: float) -> float:
-    return 1 / (1 + math.exp(-z))
-
-
 # Instance A by hand: the pre-activations at t = 1 (h_0 = 0) and the step-2 forget gate.
 Z_F1 = 0.8 * 0.3 + 0.4 * 0.6 + 0.2
 Z_C1 = 0.4 * 0.3 + 0.2 * 0.6 + 0.3
@@ -157,10 +130,10 @@ Z_C1 = 0.4 * 0.3 + 0.2 * 0.6 + 0.3
 @pytest.mark.parametrize(("mistake", "part", "rule"), [
     ("sigmoid_sign_flipped", "f_1", lambda a: 1 - a["f_1"]),
     ("sigmoid_sign_flipped", "o_1", lambda a: 1 - a["o_1"]),
-    ("stale_hidden_state", "f_2", lambda a: _sigma(0.8 * 0.1 + 0.4 * 1.0 + 0.1 * 0 + 0.2)),
+    ("stale_hidden_state", "f_2", lambda a: helpers.sigma(0.8 * 0.1 + 0.4 * 1.0 + 0.1 * 0 + 0.2)),
     ("stale_hidden_state", "f_1", lambda a: a["f_1"]),
     ("cell_not_carried", "c_2", lambda a: a["i_2"] * a["c_tilde_2"]),
-    ("candidate_activation:sigmoid_candidate", "c_tilde_1", lambda a: _sigma(Z_C1)),
+    ("candidate_activation:sigmoid_candidate", "c_tilde_1", lambda a: helpers.sigma(Z_C1)),
     ("candidate_activation:tanh_gates", "f_1", lambda a: math.tanh(Z_F1)),
     ("h_without_tanh", "h_1", lambda a: a["o_1"] * a["c_1"]),
     ("loss_convention:abs_vs_squared", "err_1", lambda a: (a["h_1"] - 0.2) ** 2),
@@ -200,18 +173,8 @@ def test_sampled_variants_are_hand_computable_and_unsaturated():
     """Are sampled weights one-decimal in [-1, 1] with every gate pre-activation within 3?"""
     for seed in range(30):
         raw = FAMILY.sample(np.random.default_rng(seed), {"hidden": 2})
-        for gate in GATES:
-            for name in (f"W_{gate}", f"U_{gate}", f"b_{gate}"):
-                values = np.asarray(raw[name])
-                assert np.all(np.abs(values) <= 1) and np.allclose(values * 10,
-                                                                   np.round(values * 10))
-        answers = FAMILY.solve(raw)
-        for part, value in answers.items():
-            kind = part.rsplit("_", 1)[0]
-            if kind in ("f", "i", "o"):
-                assert np.all(np.abs(np.log(value / (1 - value))) <= 3 + 1e-9)
-            if kind == "c_tilde":
-                assert np.all(np.abs(np.arctanh(value)) <= 3 + 1e-9)
+        helpers.assert_hand_computable(raw, GATES)
+        helpers.assert_unsaturated(FAMILY.solve(raw), ("f", "i", "o"), ("c_tilde",))
 
 
 def test_sampler_settings_shape_the_variant():
