@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.assignment import Question  # noqa: E402
-from grader.grading import grade_question  # noqa: E402
-from grader.simulate import simulated_answers, to_decimals, to_sig_figs  # noqa: E402
-from grader.tolerance import Tolerance  # noqa: E402
-from grader.variants import draw_question  # noqa: E402
-from problems import FAMILIES  # noqa: E402
+from grader.assignment import Question
+from grader.grading import grade_question
+from grader.simulate import simulated_answers, to_decimals, to_sig_figs
+from grader.tolerance import Tolerance
+from grader.variants import draw_question
+from problems import FAMILIES
 
 HONEST = (None, to_decimals(3), to_decimals(4), to_sig_figs(3))
 
