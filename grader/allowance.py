@@ -95,18 +95,30 @@ def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None
         if not is_numeric(value):
             continue
         tolerance = tolerance_for(part)
-        expected = np.abs(np.asarray(value, dtype=float))
         if tolerance.mode == "propagated":
             if tolerance not in propagated:
                 propagated[tolerance] = propagated_errors(graph, tolerance, env)
             result[part] = tolerance.safety * propagated[tolerance][part]
-        elif tolerance.mode == "rel_abs":
-            result[part] = tolerance.atol + tolerance.rtol * expected
-        elif tolerance.mode == "decimals":
-            result[part] = np.full_like(expected, 0.5 * 10.0 ** -tolerance.decimals)
         else:
-            result[part] = _sig_fig_half_unit(expected, tolerance.sig_figs)
+            result[part] = least_allowance(value, tolerance)
     return result
+
+
+def least_allowance(value: Any, tolerance: Tolerance) -> np.ndarray:
+    """An allowance no larger than the part's real one, computed without the graph.
+
+    For the fixed modes it is the allowance itself; for `propagated` it leaves out what the
+    inputs pass on, so a given value within it is right whatever they pass on. Grading tries
+    this first and propagates only for the values it does not settle.
+    """
+    expected = np.abs(np.asarray(value, dtype=float))
+    if tolerance.mode == "propagated":
+        return tolerance.safety * rounding_error(expected, tolerance)
+    if tolerance.mode == "rel_abs":
+        return tolerance.atol + tolerance.rtol * expected
+    if tolerance.mode == "decimals":
+        return np.full_like(expected, 0.5 * 10.0 ** -tolerance.decimals)
+    return _sig_fig_half_unit(expected, tolerance.sig_figs)
 
 
 def _sig_fig_half_unit(magnitude: np.ndarray, sig_figs: int) -> np.ndarray:

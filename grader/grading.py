@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.allowance import allowances
+from grader.allowance import allowances, is_numeric, least_allowance
 from grader.assignment import Question
 from grader.compare import matches, read_given, share
 from grader.graph import Graph
@@ -64,7 +64,7 @@ class _QuestionGrading:
                          for part in graph.parts() if given.get(part) is not None}
         self.usable = {part: reading.value for part, reading in self.readings.items()
                        if not reading.problem}
-        self.allowed = allowances(graph, question.tolerance_for, env)
+        self._allowed: dict[str, np.ndarray] | None = None
         self._own: tuple[dict, dict] | None = None
         self._mistaken: list[tuple[str, Graph, dict, dict]] | None = None
 
@@ -78,6 +78,8 @@ class _QuestionGrading:
             return PartResult("invalid", 0.0, shown_expected, as_shown(self.given[part]),
                               reading.problem)
         shown_given = to_jsonable(reading.value)
+        if self.surely_right(part, reading.value):
+            return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
         against_key = matches(reading.value, expected, self.allowed.get(part))
         if against_key.all():
             return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
@@ -94,6 +96,21 @@ class _QuestionGrading:
         if mistake is not None:
             message = f"{message}; {self.question.family.mistake(mistake).description}"
         return PartResult("incorrect", fraction, shown_expected, shown_given, message, mistake)
+
+    @property
+    def allowed(self) -> dict[str, np.ndarray]:
+        """Each part's allowance around the key (propagated through the graph once)."""
+        if self._allowed is None:
+            self._allowed = allowances(self.graph, self.question.tolerance_for, self.env)
+        return self._allowed
+
+    def surely_right(self, part: str, value: Any) -> bool:
+        """Within the least allowance the part can have: right without propagating."""
+        expected = self.env[part]
+        if not is_numeric(expected):
+            return False
+        least = least_allowance(expected, self.question.tolerance_for(part))
+        return bool(matches(value, expected, least).all())
 
     def own_environment(self) -> tuple[dict, dict]:
         if self._own is None:
