@@ -2,8 +2,9 @@
 
 The combined document is the shared preamble followed by every student's body, each in its
 own TeX group starting on a fresh page with a named PDF destination (``grader-student-<i>``) on
-its first page. After one compile, pypdf reads where each destination landed and copies that
-student's pages into a PDF of its own.
+its first page. After one compile, pypdf reads where each destination landed, and
+:func:`split_pdf` writes that student's pages (and only the objects they use) into a PDF of its
+own.
 
 Each student's body must come out exactly as it would in a document of its own, so every body
 starts from the state LaTeX has at ``\\begin{document}``: the LaTeX counters (page, section,
