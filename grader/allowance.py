@@ -11,7 +11,8 @@ error; an answer rounded as the course asks is always inside it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -22,15 +23,18 @@ from grader.tolerance import Tolerance
 
 def is_numeric(value: Any) -> bool:
     """True for float-valued answers (compared with a tolerance); ints and words are exact."""
-    if isinstance(value, str):
+    if isinstance(value, float):
+        return True
+    if isinstance(value, str | int):
         return False
-    array = np.asarray(value)
-    return array.dtype.kind == "f"
+    return np.asarray(value).dtype.kind == "f"
 
 
 def rounding_error(value: np.ndarray, tolerance: Tolerance) -> np.ndarray:
     """Half a unit of a student's rounding: to N decimals or to M significant figures, whichever
     is coarser for this value (both are honest hand work, so both must pass)."""
+    if isinstance(value, float):  # one number (most parts): without numpy's per-call cost
+        return np.float64(_rounding_unit(abs(value), tolerance) / 2)
     magnitude = np.abs(np.asarray(value, dtype=float))
     decimals_unit = 10.0 ** -tolerance.rounding_decimals
     with np.errstate(divide="ignore"):
@@ -40,27 +44,60 @@ def rounding_error(value: np.ndarray, tolerance: Tolerance) -> np.ndarray:
     return unit / 2
 
 
+def rounding_errors(values: Mapping[str, np.ndarray], tolerance: Tolerance
+                    ) -> dict[str, np.ndarray]:
+    """`rounding_error` of several float arrays, worked out in one numpy pass."""
+    if not values:
+        return {}
+    flat = rounding_error(np.concatenate([np.ravel(v) for v in values.values()]), tolerance)
+    result, start = {}, 0
+    for name, value in values.items():
+        size = np.size(value)
+        shape = np.shape(value)
+        result[name] = flat[start:start + size].reshape(shape) if shape else flat[start]
+        start += size
+    return result
+
+
+def _rounding_unit(magnitude: float, tolerance: Tolerance) -> float:
+    unit = 10.0 ** -tolerance.rounding_decimals
+    if magnitude == math.inf:
+        return math.inf
+    if magnitude > 0:
+        exponent = math.floor(math.log10(magnitude))
+        unit = max(unit, 10.0 ** (exponent - (tolerance.rounding_sig_figs - 1)))
+    return unit
+
+
 def propagated_errors(graph: Graph, tolerance: Tolerance,
-                      env: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
-    """Accumulated hand-rounding error of every numeric step of the graph (not yet * safety)."""
+                      env: Mapping[str, Any] | None = None,
+                      supplied: Collection[str] = ()) -> dict[str, np.ndarray]:
+    """Accumulated hand-rounding error of every numeric step of the graph (not yet * safety).
+
+    ``supplied`` names the steps whose value in ``env`` was put there (a student's own answer)
+    rather than computed by the graph from the values before it.
+    """
     env = dict(env) if env is not None else graph.evaluate()
+    values = {step.name: np.asarray(env[step.name], dtype=float) for step in graph.steps
+              if is_numeric(env[step.name])}
+    own_rounding = rounding_errors(values, tolerance)
     errors: dict[str, np.ndarray] = {}
     with np.errstate(all="ignore"):
         for step in graph.steps:
-            value = env[step.name]
-            if not is_numeric(value):
+            if step.name not in values:
                 continue
-            value = np.asarray(value, dtype=float)
+            value = values[step.name]
             arguments = [env[name] for name in step.inputs]
             # The base is what the step gives from these inputs, not the value in env, which
             # may be a student's own (wrong) answer.
-            computed = np.asarray(step.fn(*arguments), dtype=float)
+            computed = np.asarray(step.fn(*arguments) if step.name in supplied else value,
+                                  dtype=float)
             inherited = np.zeros_like(computed)
             for position, name in enumerate(step.inputs):
                 if name not in errors:
                     continue
                 inherited += _sensitivity(step.fn, arguments, position, errors[name], computed)
-            errors[step.name] = inherited + rounding_error(value, tolerance)
+            errors[step.name] = inherited + own_rounding[step.name]
     return errors
 
 
@@ -84,9 +121,13 @@ def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
     return total
 
 
-def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None
-               ) -> dict[str, np.ndarray]:
-    """The absolute allowance of every numeric part; `tolerance_for(part)` gives its settings."""
+def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None,
+               supplied: Collection[str] = ()) -> dict[str, np.ndarray]:
+    """The absolute allowance of every numeric part; `tolerance_for(part)` gives its settings.
+
+    ``env`` is the graph evaluated with the ``supplied`` values in place (see
+    `propagated_errors`); by default the graph's own exact evaluation.
+    """
     env = dict(env) if env is not None else graph.evaluate()
     result: dict[str, np.ndarray] = {}
     propagated: dict[Tolerance, dict[str, np.ndarray]] = {}
@@ -97,10 +138,29 @@ def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None
         tolerance = tolerance_for(part)
         if tolerance.mode == "propagated":
             if tolerance not in propagated:
-                propagated[tolerance] = propagated_errors(graph, tolerance, env)
+                propagated[tolerance] = propagated_errors(graph, tolerance, env, supplied)
             result[part] = tolerance.safety * propagated[tolerance][part]
         else:
             result[part] = least_allowance(value, tolerance)
+    return result
+
+
+def least_allowances(env: Mapping[str, Any], parts, tolerance_for) -> dict[str, np.ndarray]:
+    """`least_allowance` of every numeric part, the propagated ones in one numpy pass."""
+    result: dict[str, np.ndarray] = {}
+    batches: dict[Tolerance, dict[str, np.ndarray]] = {}
+    for part in parts:
+        value = env[part]
+        if not is_numeric(value):
+            continue
+        tolerance = tolerance_for(part)
+        if tolerance.mode == "propagated":
+            batches.setdefault(tolerance, {})[part] = np.asarray(value, dtype=float)
+        else:
+            result[part] = least_allowance(value, tolerance)
+    for tolerance, values in batches.items():
+        for part, error in rounding_errors(values, tolerance).items():
+            result[part] = tolerance.safety * error
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,9 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
     """Per entry: is the given value within the allowance of the expected one?"""
     if isinstance(expected, str) or isinstance(given, str):
         return np.asarray(given == expected)
+    if (isinstance(expected, float) and isinstance(given, float)
+            and (allowance is None or isinstance(allowance, float))):
+        return np.bool_(_number_matches(given, expected, allowance))
     given = np.asarray(given, dtype=float)
     expected_array = np.asarray(expected, dtype=float)
     if not np.all(np.isfinite(expected_array)):
@@ -49,6 +53,16 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
     gap = np.abs(given - expected_array)
     if allowance is None or not is_numeric(expected):
         return gap <= FLOAT_SLACK * np.maximum(1.0, np.abs(expected_array))
+    return gap <= allowance * (1 + FLOAT_SLACK) + 1e-12
+
+
+def _number_matches(given: float, expected: float, allowance: float | None) -> bool:
+    """`matches` for one number, without numpy's per-call cost (most parts are one number)."""
+    if not math.isfinite(expected):
+        return False
+    gap = abs(given - expected)
+    if allowance is None:
+        return gap <= FLOAT_SLACK * max(1.0, abs(expected))
     return gap <= allowance * (1 + FLOAT_SLACK) + 1e-12
 
 

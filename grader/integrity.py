@@ -34,29 +34,58 @@ class Flag:
 def find_flags(result: ClassResult) -> list[Flag]:
     """Questions whose wrong answers fit another student's key (see the module docstring)."""
     tables = _key_tables(result)
-    flags = []
-    for graded in result.students:
+    # Every wrong numeric part, grouped by the table of keys it is checked against.
+    queries: dict[tuple, list[tuple[int, int, np.ndarray, np.ndarray]]] = defaultdict(list)
+    for index, graded in enumerate(result.students):
         for qid, question in graded.questions.items():
-            by_other: dict[str, list[str]] = defaultdict(list)
-            numeric_parts = sum(_numeric(o.expected) is not None
-                                for o in question.parts.values())
-            for part, outcome in question.parts.items():
+            for position, (part, outcome) in enumerate(question.parts.items()):
                 if outcome.status not in FLAGGED_STATUSES:
                     continue
                 given, own = _numeric(outcome.given), _numeric(outcome.expected)
                 if given is None or own is None or given.shape != own.shape:
                     continue
-                owners, table = tables[(qid, part, given.shape)]
-                scale = np.maximum(np.abs(table), 1e-3)
-                fits = np.all(np.abs(table - given.ravel()) <= MATCH_RTOL * scale, axis=1)
-                differs = np.any(np.abs(table - own.ravel()) > MATCH_RTOL * scale, axis=1)
-                for i in np.flatnonzero(fits & differs):
-                    if owners[i] != graded.student.id:
-                        by_other[owners[i]].append(part)
+                queries[(qid, part, given.shape)].append(
+                    (index, position, given.ravel(), own.ravel()))
+    # (student, question) -> (part position, row in the table, other student) per fitting key.
+    fitting: dict[tuple[int, str], list[tuple[int, int, str]]] = defaultdict(list)
+    for key, rows in queries.items():
+        owners, table = tables[key]
+        for index, position, row in _fitting_rows(table, rows):
+            if owners[row] != result.students[index].student.id:
+                fitting[(index, key[0])].append((position, row, owners[row]))
+    flags = []
+    for index, graded in enumerate(result.students):
+        for qid, question in graded.questions.items():
+            if (index, qid) not in fitting:
+                continue
+            names = list(question.parts)
+            by_other: dict[str, list[str]] = defaultdict(list)
+            for position, _, other in sorted(fitting[(index, qid)]):
+                by_other[other].append(names[position])
+            numeric_parts = sum(_numeric(o.expected) is not None
+                                for o in question.parts.values())
             needed = min(MIN_MATCHING_PARTS, numeric_parts)
             flags.extend(Flag(graded.student.id, qid, other, tuple(parts))
                          for other, parts in by_other.items() if len(parts) >= needed)
     return flags
+
+
+QUERY_BATCH = 256
+"""Wrong answers compared with a table of keys at once (bounds the temporary arrays)."""
+
+
+def _fitting_rows(table: np.ndarray, queries: list[tuple[int, int, np.ndarray, np.ndarray]]):
+    """(student, part position, table row) for each row that a query's given value fits within
+    MATCH_RTOL and its own key does not: a key of someone else's numbers."""
+    tolerance = MATCH_RTOL * np.maximum(np.abs(table), 1e-3)
+    for start in range(0, len(queries), QUERY_BATCH):
+        batch = queries[start:start + QUERY_BATCH]
+        given = np.stack([query[2] for query in batch])[:, None, :]
+        own = np.stack([query[3] for query in batch])[:, None, :]
+        fits = np.all(np.abs(table - given) <= tolerance, axis=2)
+        differs = np.any(np.abs(table - own) > tolerance, axis=2)
+        for query, row in zip(*np.nonzero(fits & differs), strict=True):
+            yield batch[query][0], batch[query][1], int(row)
 
 
 def _key_tables(result: ClassResult) -> dict[tuple, tuple[list[str], np.ndarray]]:

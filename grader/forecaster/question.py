@@ -12,6 +12,7 @@ from grader.errors import InputFileError, ParamError
 from grader.family import Family
 from grader.forecaster.check import Tolerances, check_forecaster
 from grader.forecaster.data import TestData, claims_for, load_test_data
+from grader.forecaster.spec import Architecture
 from grader.forecaster.weights import load_tensors
 from grader.graph import Mistake
 from grader.params import Params
@@ -25,8 +26,21 @@ def tolerances_of(params: Params) -> Tolerances:
     return Tolerances(**{name: params[name] for name in TOLERANCE_PARAMS})
 
 
+_COUNTED: dict[tuple[str, Architecture], dict[int, Mistake]] = {}
+
+
 def count_mistakes(family: Family, params: Params) -> dict[int, Mistake]:
-    """Each wrong parameter count a catalogued mistake gives, mapped to that mistake."""
+    """Each wrong parameter count a catalogued mistake gives, mapped to that mistake.
+
+    It depends only on the architecture, the same for the whole class: worked out once.
+    """
+    key = (family.name, params["architecture"])
+    if key not in _COUNTED:
+        _COUNTED[key] = _count_mistakes(family, params)
+    return _COUNTED[key]
+
+
+def _count_mistakes(family: Family, params: Params) -> dict[int, Mistake]:
     correct = family.graph(params).answers()["param_count"]
     found: dict[int, Mistake] = {}
     for mistake_id, _, graph in family.mistaken_graphs(params):
