@@ -16,6 +16,7 @@ from grader.roster import Roster, Student
 from grader.variants import QuestionVariant, load_or_draw, manifest_path
 
 Progress = Callable[[str], None]
+AfterGrading = Callable[["StudentResult"], None]
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,20 @@ def stray_folders(roster: Roster, submissions: Path) -> list[str]:
 
 
 def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
-                variants_dir: Path | None, progress: Progress | None = None) -> ClassResult:
-    """Grade every roster student's folder (missing folders included) and list strays."""
+                variants_dir: Path | None, progress: Progress | None = None,
+                after: AfterGrading | None = None) -> ClassResult:
+    """Grade every roster student's folder (missing folders included) and list strays.
+
+    ``after`` runs on each student's result in the process that graded it, so per-student
+    outputs (feedback pages) are written while the result is at hand, on every core.
+    """
     result = ClassResult(assignment, unknown_folders=stray_folders(roster, submissions))
 
     def grade_one(student: Student) -> StudentResult:
-        return grade_student(assignment, student, submissions, variants_dir)
+        graded = grade_student(assignment, student, submissions, variants_dir)
+        if after is not None:
+            after(graded)
+        return graded
 
     for graded in ordered_map(grade_one, roster.students):
         result.students.append(graded)

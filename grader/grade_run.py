@@ -6,10 +6,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.assignment import load_assignment
+from grader.assignment import Assignment, load_assignment
 from grader.errors import GraderError
 from grader.files import replace_directory
-from grader.grade import ClassResult, Progress, grade_class, results_document
+from grader.grade import (
+    AfterGrading,
+    ClassResult,
+    Progress,
+    StudentResult,
+    grade_class,
+    results_document,
+)
 from grader.gradebook import canvas_csv, plain_csv
 from grader.integrity import Flag, find_flags
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
@@ -54,18 +61,44 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     assignment = load_assignment(assignment_path)
     submissions = Path(submissions)
     roster = class_roster(roster_path, id_column, variants_dir, submissions)
-    result = grade_class(assignment, roster, submissions, variants_dir, progress)
-    flags = find_flags(result)
+    graded: list[tuple[ClassResult, list[Flag]]] = []
+
+    def grade_into(staging: Path) -> None:
+        feedback = staging / "feedback"
+        feedback.mkdir()
+        result = grade_class(assignment, roster, submissions, variants_dir, progress,
+                             after=feedback_writer(assignment, feedback))
+        flags = find_flags(result)
+        write_outputs(result, flags, staging)
+        graded.append((result, flags))
+
+    replace_directory(Path(out_dir), grade_into, RESULTS_NAME)
+    result, flags = graded[0]
     missing = tuple(s.student.id for s in result.students
                     if not (submissions / s.student.id).is_dir())
-    replace_directory(Path(out_dir), lambda staging: write_outputs(result, flags, staging),
-                      RESULTS_NAME)
     return GradeReport(result, flags, Path(out_dir), missing)
 
 
+def feedback_writer(assignment: Assignment, folder: Path) -> AfterGrading:
+    """Writes one graded student's feedback/<id>.html and <id>.md into `folder`."""
+    from grader.feedback import render_feedback
+
+    solved: dict = {}
+
+    def write(student: StudentResult) -> None:
+        student_id = student.student.id
+        if Path(student_id).name != student_id or student_id in (".", ".."):
+            raise ValueError(f"student id {student_id!r} cannot name a file")
+        html, markdown = render_feedback(assignment, student, solved)
+        (folder / f"{student_id}.html").write_text(html, encoding="utf-8")
+        (folder / f"{student_id}.md").write_text(markdown, encoding="utf-8")
+
+    return write
+
+
 def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
-    """results.json, grades.csv (Canvas), grades-plain.csv, integrity.json, feedback, summary."""
-    from grader.feedback import write_feedback
+    """results.json, grades.csv (Canvas), grades-plain.csv, integrity.json and the summary
+    (the feedback pages are written as each student is graded)."""
     from grader.summary import summary_html
 
     text = json.dumps(results_document(result), indent=1, allow_nan=False) + "\n"
@@ -76,5 +109,4 @@ def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
                             "parts": list(f.parts)} for f in flags],
                  "unknown_folders": result.unknown_folders}
     (out / "integrity.json").write_text(json.dumps(integrity, indent=1) + "\n", encoding="utf-8")
-    write_feedback(result, out / "feedback")
     (out / "summary.html").write_text(summary_html(result, flags), encoding="utf-8")
