@@ -1,0 +1,201 @@
+"""What a student's feedback page prints, as plain data: one view of the graded results.
+
+Each question holds its parts (verdict, points, given and expected values, the named mistake)
+and the worked solution for the student's numbers: every step's rule, the rule with numbers and
+the result, as MathML for HTML and as LaTeX for Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from grader.assignment import Assignment
+from grader.grade import StudentResult
+from grader.graph import Graph, Step
+from grader.mathml import convert_rule, value_mathml
+from grader.report_text import Shown, shown
+from grader.results import PartResult, QuestionResult, round_points
+
+STATUS_LABELS = {
+    "correct": "Correct",
+    "follow_through": "Follow-through",
+    "incorrect": "Incorrect",
+    "missing": "Missing",
+    "invalid": "Invalid",
+}
+STATUS_MEANINGS = {
+    "correct": "matches the answer key",
+    "follow_through": "differs from the key but is right from your own earlier answers",
+    "incorrect": "matches neither the key nor your own earlier answers",
+    "missing": "no answer was given",
+    "invalid": "an answer was given but could not be read",
+}
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One line of the worked solution, as MathML (None: show the LaTeX) and as LaTeX."""
+
+    name: str
+    label: str
+    part: bool
+    formula: Markup | None
+    substituted: Markup | None
+    result: Markup
+    formula_latex: str
+    substituted_latex: str
+    result_latex: str
+    statement: str | None
+    reason: str | None
+    result_text: str
+
+
+@dataclass(frozen=True)
+class PartView:
+    """One graded part as the feedback prints it."""
+
+    name: str
+    label: str
+    status: str
+    status_label: str
+    earned: str
+    max: str
+    given: Shown
+    expected: Shown
+    comment: str
+    mistake: str | None
+    mistake_description: str
+    correct_step: StepView | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """One question: its parts, a note shared by all of them, and the worked solution."""
+
+    id: str
+    title: str
+    score: str
+    max: str
+    note: str
+    notes: tuple[str, ...]
+    parts: tuple[PartView, ...]
+    steps: tuple[StepView, ...]
+
+    @property
+    def remarks(self) -> tuple[PartView, ...]:
+        """The parts with something to say beyond their status."""
+        return tuple(part for part in self.parts
+                     if part.comment or part.mistake or part.correct_step)
+
+
+Solved = dict[tuple[str, str], tuple[StepView, ...]]
+"""Worked solutions already built, by (question id, params as JSON): fixed params repeat."""
+
+
+def points_text(value: float) -> str:
+    """Points as printed: at most 4 decimals, whole numbers without a fraction."""
+    return str(round_points(value))
+
+
+def _step_view(step: Step, env: Mapping[str, Any], latex_line) -> StepView:
+    formula = convert_rule(step.formula, False)
+    substitution = convert_rule(step.substitution, True) if step.substitution else None
+    statement = formula.text if formula is not None else None
+    reason = substitution.text if substitution is not None and substitution.text else None
+    result = env[step.name]
+    return StepView(
+        name=step.name, label=step.label, part=step.part,
+        formula=formula.fill({}) if formula is not None else None,
+        substituted=substitution.fill(env) if substitution is not None else None,
+        result=Markup(value_mathml(result)),
+        formula_latex=latex_line.formula, substituted_latex=latex_line.substituted,
+        result_latex=latex_line.result, statement=statement,
+        reason=reason if statement is not None else None,
+        result_text=shown(result if isinstance(result, str) else _plain(result)).compact,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray | np.generic) else value
+
+
+def worked_steps(graph: Graph) -> tuple[StepView, ...]:
+    """The worked solution of one instance, every step with its numbers."""
+    env = graph.evaluate()
+    lines = graph.worked()
+    return tuple(_step_view(step, env, line) for step, line in zip(graph.steps, lines, strict=True))
+
+
+def _comment(part: PartResult, description: str, hide: str | None) -> str:
+    """The grader's message without what the page already says (status, mistake, problem)."""
+    message = part.message
+    if description and message.endswith(description):
+        message = message[:-len(description)].rstrip().rstrip(";").rstrip()
+    if message.lower() in (part.status, "no answer given") or message == hide:
+        return ""
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def _question_view(assignment: Assignment, question_id: str, graded: QuestionResult,
+                   params: Mapping[str, Any], problem: str | None,
+                   solved: Solved) -> QuestionView:
+    question = assignment.question(question_id)
+    family = question.family
+    # A question with fixed params gives every student the same worked solution.
+    key = (question_id, json.dumps(params, sort_keys=True, default=repr)
+           ) if question.params is not None else None
+    steps = solved.get(key) if key is not None else None
+    if steps is None:
+        steps = worked_steps(family.build(family.parse(params)))
+        if key is not None:
+            solved[key] = steps
+    by_name = {step.name: step for step in steps}
+    messages = {part.message for part in graded.parts.values()}
+    shared = (next(iter(messages)) if len(messages) == 1 and all(
+        part.status in ("missing", "invalid") for part in graded.parts.values()) else None)
+    note = "" if shared in (None, problem, "no answer given") else shared
+    parts = []
+    for name, part in graded.parts.items():
+        step = by_name.get(name)
+        description = family.mistake(part.mistake).description if part.mistake else ""
+        label = (step.statement or step.label) if step is not None else ""
+        parts.append(PartView(
+            name=name, label=label, status=part.status, status_label=_status_label(part),
+            earned=points_text(graded.points[name] * part.fraction),
+            max=points_text(graded.points[name]), given=shown(part.given),
+            expected=shown(part.expected),
+            comment=_comment(part, description, shared if note else problem),
+            mistake=part.mistake, mistake_description=description,
+            correct_step=step if part.status == "incorrect" and step is not None else None,
+        ))
+    return QuestionView(question_id, question.title, points_text(graded.score),
+                        points_text(graded.max), note, tuple(graded.notes), tuple(parts), steps)
+
+
+def _status_label(part: PartResult) -> str:
+    if part.status == "incorrect" and part.fraction > 0:
+        return "Partly correct"
+    return STATUS_LABELS[part.status]
+
+
+def student_context(assignment: Assignment, student: StudentResult,
+                    solved: Solved | None = None) -> dict[str, Any]:
+    """Everything the feedback templates print for one student (`solved` caches solutions)."""
+    solved = {} if solved is None else solved
+    questions = [_question_view(assignment, qid, graded, student.variants[qid].params,
+                                student.problem, solved)
+                 for qid, graded in student.questions.items()]
+    percent = f"{100 * student.total / student.max:.0f}%" if student.max else "–"
+    return {
+        "assignment": assignment, "student": student.student, "problem": student.problem,
+        "total": points_text(student.total), "max": points_text(student.max),
+        "percent": percent, "questions": questions,
+        "statuses": [(status, STATUS_LABELS[status], meaning)
+                     for status, meaning in STATUS_MEANINGS.items()],
+    }

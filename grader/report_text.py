@@ -1,0 +1,160 @@
+"""Text for the HTML and Markdown reports: the jinja environments, escaping, printable values.
+
+Everything a student supplied (name, id, given values, messages that quote them) is escaped:
+by jinja's autoescape in HTML, and in Markdown by backslash-escaping Markdown's specials and
+HTML's `<`, `>`, `&` (values sit in code spans, which render nothing inside them).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from grader.render import TEMPLATES_DIR
+from grader.values import format_number
+
+MAX_SHOWN_CHARS = 300
+"""Longer given text (junk, pasted essays) is cut to this many characters."""
+MAX_SHOWN_ENTRIES = 400
+"""A given list with more entries than this is shown as (cut) text, not as a table."""
+
+
+# ----------------------------------------------------------------------------- environments
+
+@functools.cache
+def html_environment() -> jinja2.Environment:
+    """HTML templates: every interpolated value is escaped unless it is Markup (our MathML)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+class MarkdownText(str):
+    """Text already safe to print in Markdown as it is."""
+
+
+_MD_SPECIALS = re.compile(r"([\\`*_\[\]<>&|~$#])")
+
+
+def md_escape(text: Any) -> str:
+    """One line of literal text for Markdown: specials backslash-escaped, line breaks joined."""
+    return _MD_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def md_code(text: Any, in_table: bool = False) -> MarkdownText:
+    """Text as an inline code span (nothing inside renders), safe in a table cell if asked."""
+    text = " ".join(str(text).split())
+    if in_table:
+        text = text.replace("|", r"\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return MarkdownText(f"{fence}{text}{fence}")
+
+
+def _finalize_markdown(value: Any) -> str:
+    return value if isinstance(value, MarkdownText) else md_escape(value)
+
+
+@functools.cache
+def markdown_environment() -> jinja2.Environment:
+    """Markdown templates: every interpolated value is escaped unless marked MarkdownText."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        finalize=_finalize_markdown,
+    )
+    environment.filters.update({
+        "code": md_code,
+        "cellcode": lambda text: md_code(text, in_table=True),
+        # LaTeX from the problem bank (trusted) inside $`...`$ or a ```math block.
+        "latex": MarkdownText,
+    })
+    return environment
+
+
+# ----------------------------------------------------------------------------- values
+
+@dataclass(frozen=True)
+class Shown:
+    """A value ready to print: kind none, number, text, vector or matrix (rows of entries)."""
+
+    kind: str
+    text: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def compact(self) -> str:
+        """The value on one line, as in an answers file."""
+        if self.kind == "none":
+            return "—"
+        if self.kind == "vector":
+            return "[" + ", ".join(self.rows[0]) + "]"
+        if self.kind == "matrix":
+            return "[" + ", ".join("[" + ", ".join(row) + "]" for row in self.rows) + "]"
+        return self.text
+
+
+def show_number(x: Any) -> str:
+    """A number as printed in feedback; huge, tiny, NaN and infinite values stay short."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int) and abs(x) < 10 ** 15:
+        return str(x)
+    try:
+        x = float(x)
+    except (OverflowError, ValueError):
+        return "(a number too long to show)"
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1e15:
+        return f"{x:.6g}"
+    return format_number(x)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def clip(text: str) -> str:
+    """Text on one line, cut to MAX_SHOWN_CHARS characters with a note of its full length."""
+    words = " ".join(text[: MAX_SHOWN_CHARS * 4].split())
+    if len(words) <= MAX_SHOWN_CHARS and len(text) <= MAX_SHOWN_CHARS * 4:
+        return words
+    return f"{words[:MAX_SHOWN_CHARS]}… ({len(text)} characters in all)"
+
+
+def json_text(value: Any) -> str:
+    """Any value as JSON text, or a note when it cannot be written (a loop, a huge number)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=repr)
+    except (ValueError, TypeError, RecursionError):
+        return "(a value that cannot be shown)"
+
+
+def shown(value: Any) -> Shown:
+    """A given or expected value (any JSON-able value, even junk) ready to print."""
+    if value is None:
+        return Shown("none")
+    if isinstance(value, bool) or _is_number(value):
+        return Shown("number", show_number(value))
+    if isinstance(value, str):
+        return Shown("text", clip(value))
+    if isinstance(value, list) and 0 < len(value) <= MAX_SHOWN_ENTRIES:
+        if all(_is_number(entry) for entry in value):
+            return Shown("vector", rows=(tuple(show_number(entry) for entry in value),))
+        width = len(value[0]) if isinstance(value[0], list) else 0
+        if (width and width * len(value) <= MAX_SHOWN_ENTRIES
+                and all(isinstance(row, list) and len(row) == width
+                        and all(_is_number(entry) for entry in row) for row in value)):
+            return Shown("matrix", rows=tuple(tuple(show_number(entry) for entry in row)
+                                              for row in value))
+    return Shown("text", clip(json_text(value)))
