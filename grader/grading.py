@@ -21,7 +21,7 @@ from grader.allowance import allowances, least_allowances
 from grader.assignment import Question
 from grader.compare import FLOAT_SLACK, matches, read_given, share
 from grader.graph import Graph
-from grader.results import PartResult, QuestionResult
+from grader.results import PartResult, QuestionResult, Solution
 from grader.values import to_jsonable
 
 
@@ -40,12 +40,12 @@ def grade_question(question: Question, params_raw: Mapping[str, Any],
                               else "question not answered")
         results = {part: PartResult(status, 0.0, to_jsonable(env[part]), None, message)
                    for part in parts}
-        return QuestionResult(results, points)
+        return QuestionResult(results, points, solution=Solution(graph, env))
     grading = _QuestionGrading(question, graph, env, given)
     results = {part: grading.part(part) for part in parts}
     unknown = sorted(set(map(str, given)) - set(parts))
     notes = (f"ignored unknown part(s): {', '.join(unknown)}",) if unknown else ()
-    return QuestionResult(results, points, notes)
+    return QuestionResult(results, points, notes, Solution(graph, env))
 
 
 class _QuestionGrading:

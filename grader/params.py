@@ -205,7 +205,11 @@ class Items(Field):
 
 def _has_non_numbers(raw: Any) -> bool:
     if isinstance(raw, list | tuple):
-        return any(_has_non_numbers(entry) for entry in raw)
+        for entry in raw:
+            # Plain floats and ints (most entries) settled without a call; bool is not int here.
+            if type(entry) is not float and type(entry) is not int and _has_non_numbers(entry):
+                return True
+        return False
     return isinstance(raw, bool) or not isinstance(raw, int | float)
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.graph import Graph
 
 
 def round_points(value: float) -> float | int:
@@ -34,12 +38,26 @@ class PartResult:
 
 
 @dataclass(frozen=True)
+class Solution:
+    """A solved instance: its step graph and every node's exact value."""
+
+    graph: Graph
+    env: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class QuestionResult:
     """A question's parts with the points each was worth."""
 
     parts: dict[str, PartResult]
     points: dict[str, float]
     notes: tuple[str, ...] = field(default=())
+    solution: Solution | None = field(default=None, compare=False, repr=False)
+    """The instance's graph and exact values, for the feedback written in the same process;
+    dropped when the result is pickled (to the parent process), as graphs hold functions."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "solution": None}
 
     @property
     def score(self) -> float:
