@@ -19,20 +19,23 @@ def applies(mistake: Mistake, settings: Mapping[str, Any]) -> bool:
 
 
 def is_fair(family: Family, params: Params, question) -> bool:
-    """Every applicable mistake variant moves some entry of some part beyond its allowance."""
+    """Every mistake variant the instance can show moves some part beyond its allowance.
+
+    A variant is left out when the question's settings cannot expose it (Mistake.when) or
+    when it rewrites nothing a posed part depends on (Family.possible_mistakes).
+    """
     graph = family.build(params)
     env = graph.evaluate()
     if not all(_finite(env[part]) for part in graph.parts()):
         return False
     allowed = allowances(graph, question.tolerance_for, env)
-    for mistake in family.mistakes:
+    for mistake, variant in family.possible_mistakes(graph):
         if not applies(mistake, question.randomize):
             continue
-        for variant in mistake.variants:
-            wrong = graph.rewritten(variant.rewrite).answers()
-            if not any(_distinguishable(env[part], wrong[part], allowed.get(part))
-                       for part in graph.parts()):
-                return False
+        wrong = graph.rewritten(variant.rewrite).answers()
+        if not any(_distinguishable(env[part], wrong[part], allowed.get(part))
+                   for part in graph.parts()):
+            return False
     return True
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import UnknownMistakeError
-from grader.graph import Graph, Mistake
+from grader.graph import Graph, Mistake, Variant
 from grader.params import Params, ParamSpec
 
 Sampler = Callable[[np.random.Generator, Mapping[str, Any]], dict]
@@ -74,14 +74,20 @@ class Family:
             f"family '{self.name}' has no mistake '{mistake_id}' (its mistakes: {known})"
         )
 
+    def possible_mistakes(self, graph: Graph) -> list[tuple[Mistake, Variant]]:
+        """Each mistake variant that can change some part of this instance's graph.
+
+        A variant whose rewrite reaches no posed part (a loss convention when no loss is
+        asked) cannot be made here: fairness does not ask for it, diagnosis does not name it.
+        """
+        return [(mistake, variant) for mistake in self.mistakes for variant in mistake.variants
+                if graph.reached_parts(variant.rewrite)]
+
     def mistaken_graphs(self, params: Params) -> list[tuple[str, str, Graph]]:
-        """Every (mistake id, variant name, rewritten graph) of an instance."""
+        """Every (mistake id, variant name, rewritten graph) that can show in an instance."""
         graph = self.build(params)
-        return [
-            (mistake.id, variant.name, graph.rewritten(variant.rewrite))
-            for mistake in self.mistakes
-            for variant in mistake.variants
-        ]
+        return [(mistake.id, variant.name, graph.rewritten(variant.rewrite))
+                for mistake, variant in self.possible_mistakes(graph)]
 
     def solve(self, raw: Any, mistake: str | None = None) -> dict[str, Any]:
         """Reference answers of an instance given as raw params."""

@@ -130,6 +130,18 @@ class Graph:
         """The same graph with each step passed through a mistake's rewrite."""
         return Graph(self.constants, tuple(rewrite(step) for step in self.steps))
 
+    def reached_parts(self, rewrite: Rewrite) -> tuple[str, ...]:
+        """The parts a rewrite can change: the steps it rewrites and every step after them.
+
+        Empty when the rewrite touches no step this instance poses, or only steps no part
+        depends on: a loss convention cannot show when no loss is asked.
+        """
+        reached: set[str] = set()
+        for step in self.steps:
+            if rewrite(step) != step or not reached.isdisjoint(step.inputs):
+                reached.add(step.name)
+        return tuple(name for name in self.parts() if name in reached)
+
     def worked(self) -> list[WorkedStep]:
         """The worked solution: for each part, its rule, the rule with numbers, the result."""
         env = self.evaluate()

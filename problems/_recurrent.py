@@ -103,7 +103,11 @@ def draw_cell(rng: np.random.Generator, blocks: Iterable[str], hidden: int, inpu
 
 def is_fair(graph: Graph, mistakes: Iterable[Mistake], sigmoid_kinds: tuple[str, ...],
             tanh_kinds: tuple[str, ...], skip: tuple[str, ...] = ()) -> bool:
-    """Pre-activations within +-3 and every mistake not skipped visible beyond rounding."""
+    """Pre-activations within +-3 and every mistake visible beyond rounding.
+
+    Left out: the mistakes in ``skip`` (invisible for this instance's sizes) and variants that
+    reach no posed part (Graph.reached_parts: a loss convention without a loss).
+    """
     env = graph.evaluate()
     low, high = sigmoid(-MAX_PREACTIVATION), sigmoid(MAX_PREACTIVATION)
     for step in graph.steps:
@@ -117,6 +121,8 @@ def is_fair(graph: Graph, mistakes: Iterable[Mistake], sigmoid_kinds: tuple[str,
         if mistake.id in skip:
             continue
         for variant in mistake.variants:
+            if not graph.reached_parts(variant.rewrite):
+                continue
             wrong = graph.rewritten(variant.rewrite).answers()
             if not any(np.max(np.abs(np.asarray(wrong[part]) - correct[part])) >= MIN_CHANGE
                        for part in correct):

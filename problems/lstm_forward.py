@@ -338,9 +338,7 @@ MISTAKES = (
 
 def _is_fair(raw: dict) -> bool:
     """Pre-activations within +-3 and every mistake visible beyond rounding."""
-    params = PARAMS.parse(raw)
-    skip = ("loss_convention",) if params["loss"] is None else ()
-    return rnn.is_fair(build(params), MISTAKES, GATE_KINDS, ("c_tilde",), skip)
+    return rnn.is_fair(build(PARAMS.parse(raw)), MISTAKES, GATE_KINDS, ("c_tilde",))
 
 
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
