@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.answers import AnswersFile, read_answers
@@ -11,7 +11,8 @@ from grader.assignment import Assignment
 from grader.errors import GraderError, InputFileError, ParamError
 from grader.grading import grade_question
 from grader.parallel import ordered_map
-from grader.results import PartResult, QuestionResult, round_points
+from grader.results import QuestionResult
+from grader.results_file import student_results_text
 from grader.roster import Roster, Student
 from grader.variants import QuestionVariant, load_or_draw, manifest_path
 
@@ -27,6 +28,8 @@ class StudentResult:
     variants: Mapping[str, QuestionVariant]
     questions: Mapping[str, QuestionResult]
     problem: str | None = None
+    results_text: str = field(default="", compare=False, repr=False)
+    """This student's entry of results.json, encoded in the process that graded them."""
 
     @property
     def total(self) -> float:
@@ -116,7 +119,7 @@ def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
         graded = grade_student(assignment, student, submissions, variants_dir)
         if after is not None:
             after(graded)
-        return graded
+        return replace(graded, results_text=student_results_text(graded))
 
     for graded in ordered_map(grade_one, roster.students):
         result.students.append(graded)
@@ -134,36 +137,3 @@ def part_counts(result: ClassResult) -> dict[str, dict[str, int]]:
             for part in question.parts.values():
                 bucket[part.status] = bucket.get(part.status, 0) + 1
     return counts
-
-
-def results_document(result: ClassResult) -> dict:
-    """results.json exactly as SPEC.md lays it out (scores rounded to 4 decimals)."""
-    students = {}
-    for student in result.students:
-        students[student.student.id] = {
-            "total": round_points(student.total),
-            "max": round_points(student.max),
-            "questions": {qid: _question_document(q) for qid, q in student.questions.items()},
-        }
-    return {"students": students}
-
-
-def _question_document(question: QuestionResult) -> dict:
-    return {
-        "score": round_points(question.score),
-        "max": round_points(question.max),
-        "parts": {name: _part_document(part, question.points[name])
-                  for name, part in question.parts.items()},
-    }
-
-
-def _part_document(part: PartResult, points: float) -> dict:
-    return {
-        "status": part.status,
-        "score": round_points(points * part.fraction),
-        "max": round_points(points),
-        "expected": part.expected,
-        "given": part.given,
-        "mistake": part.mistake,
-        "message": part.message,
-    }

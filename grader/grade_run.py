@@ -15,10 +15,10 @@ from grader.grade import (
     Progress,
     StudentResult,
     grade_class,
-    results_document,
 )
 from grader.gradebook import canvas_csv, plain_csv
 from grader.integrity import Flag, find_flags
+from grader.results_file import results_text
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
 
 RESULTS_NAME = "results.json"
@@ -101,8 +101,7 @@ def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
     (the feedback pages are written as each student is graded)."""
     from grader.summary import summary_html
 
-    text = json.dumps(results_document(result), indent=1, allow_nan=False) + "\n"
-    (out / RESULTS_NAME).write_text(text, encoding="utf-8")
+    (out / RESULTS_NAME).write_text(results_text(result), encoding="utf-8")
     (out / "grades.csv").write_text(canvas_csv(result), encoding="utf-8")
     (out / "grades-plain.csv").write_text(plain_csv(result), encoding="utf-8")
     integrity = {"flags": [{"student": f.student, "question": f.question, "other": f.other,
