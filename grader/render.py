@@ -8,10 +8,10 @@ from typing import Any
 
 import jinja2
 import numpy as np
-from pylatex.utils import NoEscape, escape_latex
+from pylatex.utils import NoEscape
 
 from grader.errors import GraderError
-from grader.values import format_number, latex_number, latex_row, latex_value
+from grader.values import format_number, latex_escape, latex_number, latex_row, latex_value
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -22,14 +22,15 @@ def latex(text: str) -> NoEscape:
 
 
 def _finalize_latex(value: Any) -> str:
-    """Every interpolated value is escaped unless marked as LaTeX; numbers print as numbers."""
+    """Every interpolated value is escaped (latex_escape) unless marked as LaTeX; numbers print
+    as numbers."""
     if isinstance(value, NoEscape):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | np.integer | np.floating):
         return latex_number(value)
-    return escape_latex(str(value))
+    return latex_escape(str(value))
 
 
 @functools.cache

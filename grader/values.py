@@ -84,10 +84,20 @@ _LATEX_SPECIALS = {
     "_": r"\_",
     "^": r"\textasciicircum{}",
     "~": r"\textasciitilde{}",
+    **{chr(code): " " for code in (10, 11, 12, 13)},
+    **{chr(code): "" for code in (*range(0, 9), *range(14, 32), 127)},
 }
+"""Each character that does not print itself in LaTeX, and what prints it. Line breaks become
+spaces (a blank line would end a paragraph, even inside \\textbf{} or \\text{}: the build
+would stop); other control characters, which pdfTeX rejects as invalid, are dropped."""
+_ESCAPES = str.maketrans(_LATEX_SPECIALS)
 
 
 def latex_escape(text: str) -> str:
-    """Text made safe to print literally in LaTeX (no command, group or math survives)."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in str(text))
+    """Text made safe to print literally in LaTeX (no command, group or math survives).
 
+    The one escaping function: every value a LaTeX template prints (render.py) and every
+    word typeset in math (latex_value) goes through it. pylatex's escape_latex is not used: it
+    prints ``^`` as ``\\^{}``, a circumflex accent (``ˆ``), not the character ``^``.
+    """
+    return str(text).translate(_ESCAPES)

@@ -13,13 +13,12 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pylatex.utils import escape_latex
 
 from grader.assignment import Assignment, load_assignment
 from grader.documents import answer_key_tex, assignment_tex, views
 from grader.render import TEMPLATES_DIR
 from grader.roster import Student
-from grader.values import format_number, to_jsonable
+from grader.values import format_number, latex_escape, to_jsonable
 from grader.variants import draw_student
 from problems import FAMILIES
 from tests.conftest import GOLDENS_DIR, assert_matches_golden
@@ -138,7 +137,7 @@ def test_assignment_prints_no_answer(tmp_path):
     body = document.split(r"\begin{document}", 1)[1]
     assert "Worked solution" not in body and "Worked solution" in key
     for reason in _reasons_in_bank():
-        assert escape_latex(reason) not in body, f"a reason is printed: {reason!r}"
+        assert latex_escape(reason) not in body, f"a reason is printed: {reason!r}"
     for answer in ("0.731059", "0.663739", "0.254893", "3.648043", "143"):
         assert answer not in body and answer in key
 
@@ -155,8 +154,31 @@ def test_hostile_names_are_escaped(name, tmp_path):
     """Does a hostile roster name reach the LaTeX only escaped, never as a command?"""
     student = Student(id="x1", name=name)
     for tex in _render(_assignment(tmp_path, _canonical(WITH_TEMPLATE)), student):
-        assert tex.count(escape_latex(name)) == 2  # the running head and the title block
+        assert tex.count(latex_escape(name)) == 2  # the running head and the title block
         assert name not in tex and r"\input{" not in tex and r"\write18" not in tex
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("x^2", r"x\textasciicircum{}2"),
+    ("a~b", r"a\textasciitilde{}b"),
+    ("C:\\dir", r"C:\textbackslash{}dir"),
+    ("100% $5 #1 {x} & y_1", r"100\% \$5 \#1 \{x\} \& y\_1"),
+    ("Ann\n\nLee\r\n\f\x00\x07!", "Ann  Lee   !"),
+])
+def test_latex_escape_prints_each_character_literally(text, escaped):
+    """Does the one escaping function print ^ as the character, not a circumflex accent, and
+    keep line breaks and control characters from stopping the build?"""
+    assert latex_escape(text) == escaped
+
+
+def test_every_printed_value_is_escaped_by_latex_escape(tmp_path):
+    r"""Do the templates escape values with latex_escape: a caret in a name is \textasciicircum,
+    never pylatex's \^{} (which typesets a circumflex accent)?"""
+    student = Student(id="x1", name="Ann^Lee ~ x^{2}")
+    assignment = _assignment(tmp_path, _canonical(["adam_update"]))
+    for tex in _render(assignment, student):
+        assert r"Ann\textasciicircum{}Lee \textasciitilde{} x\textasciicircum{}\{2\}" in tex
+        assert r"\^{}" not in tex
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +191,7 @@ def adam_assignment(tmp_path_factory) -> Assignment:
 def test_any_name_enters_only_through_escaping(name, adam_assignment):
     """Is the document for any name the document for a placeholder with the name escaped in?"""
     placeholder = Student(id="x1", name="PLACEHOLDER")
-    expected = [tex.replace("PLACEHOLDER", escape_latex(name))
+    expected = [tex.replace("PLACEHOLDER", latex_escape(name))
                 for tex in _render(adam_assignment, placeholder)]
     assert list(_render(adam_assignment, Student(id="x1", name=name))) == expected
 
@@ -254,3 +276,23 @@ def test_key_pdf_shows_the_canonical_answers(compiled):
                 assert entry in tokens, f"{question.id}.{part}: {entry} not in the key"
     assert "(0, 0, 0, 1)" in text
     assert "(75264, 395264, 1576960, 8721)" in text
+
+
+@pytest.mark.slow
+def test_caret_tilde_and_backslash_print_literally_in_the_pdf(tmp_path):
+    """Does a compiled document show a name with ^, ~ and \\ as typed, and does a name with
+    blank lines and control characters still compile?"""
+    name = "Ann^Lee ~ x^2 \\input"
+    assignment = _assignment(tmp_path, _canonical(["adam_update"]))
+    for kind, student in (("literal", Student(id="x1", name=name)),
+                          ("lines", Student(id="x2", name="Ann\n\nLee\x07\x1b"))):
+        process = _start_pdflatex(_render(assignment, student)[0], tmp_path / kind)
+        try:
+            output, _ = process.communicate(timeout=COMPILE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+        assert process.returncode == 0, f"{kind}: failed to compile:\n{output[-3000:]}"
+        text = _pdf_text(tmp_path / kind)
+        assert (name if kind == "literal" else "Ann Lee") in text
+        assert "\u02c6" not in text  # the circumflex accent pylatex's \^{} typesets
