@@ -7,7 +7,9 @@ the result, as MathML for HTML and as LaTeX for Markdown.
 
 from __future__ import annotations
 
+import functools
 import json
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +21,9 @@ from grader.assignment import Assignment
 from grader.grade import StudentResult
 from grader.graph import Graph, Step
 from grader.mathml import convert_rule, value_mathml
-from grader.report_text import Shown, shown
+from grader.report_text import Shown, math_html, shown
 from grader.results import PartResult, QuestionResult, round_points
+from grader.values import latex_value
 
 STATUS_LABELS = {
     "correct": "Correct",
@@ -54,6 +57,10 @@ class StepView:
     statement: str | None
     reason: str | None
     result_text: str
+    formula_html: Markup
+    """The rule as HTML: <math>, or <code> with the LaTeX (so for the others)."""
+    substituted_html: Markup
+    result_html: Markup
 
 
 @dataclass(frozen=True)
@@ -103,21 +110,87 @@ def points_text(value: float) -> str:
     return str(round_points(value))
 
 
-def _step_view(step: Step, env: Mapping[str, Any], latex_line) -> StepView:
+class _Typeset:
+    """One instance's values, each typeset once however many steps use it."""
+
+    __slots__ = ("_latex", "_mathml", "env")
+
+    def __init__(self, env: Mapping[str, Any]) -> None:
+        self.env = env
+        self._latex: dict[str, str] = {}
+        self._mathml: dict[tuple[str, bool], str] = {}
+
+    def latex(self, name: str) -> str:
+        text = self._latex.get(name)
+        if text is None:
+            text = self._latex[name] = latex_value(self.env[name])
+        return text
+
+    def mathml(self, name: str, operand: bool = False) -> str:
+        key = (name, operand)
+        text = self._mathml.get(key)
+        if text is None:
+            text = self._mathml[key] = value_mathml(self.env[name], operand=operand)
+        return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _substitution_plan(template: str, inputs: tuple[str, ...]
+                       ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`string.Template(template).safe_substitute` over the inputs, as literal chunks and the
+    names whose values go between them (what Graph.worked fills in)."""
+    chunks, names, buffer, start = [], [], [], 0
+    for match in string.Template.pattern.finditer(template):
+        buffer.append(template[start:match.start()])
+        start = match.end()
+        name = match.group("named") or match.group("braced")
+        if name is not None and name in inputs:
+            chunks.append("".join(buffer))
+            buffer = []
+            names.append(name)
+        elif name is None and match.group("escaped") is not None:
+            buffer.append("$")
+        else:
+            buffer.append(match.group())
+    buffer.append(template[start:])
+    chunks.append("".join(buffer))
+    return tuple(chunks), tuple(names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formula_views(formula: str) -> tuple[Markup | None, Markup]:
+    """A rule's MathML (None when it does not convert) and its HTML line: the same for all."""
+    converted = convert_rule(formula, False)
+    mathml = converted.fill({}) if converted is not None else None
+    return mathml, math_html(mathml, formula)
+
+
+def _step_view(step: Step, values: _Typeset) -> StepView:
     formula = convert_rule(step.formula, False)
     substitution = convert_rule(step.substitution, True) if step.substitution else None
     statement = formula.text if formula is not None else None
     reason = substitution.text if substitution is not None and substitution.text else None
-    result = env[step.name]
+    chunks, names = _substitution_plan(step.substitution, step.inputs)
+    pieces = [chunks[0]]
+    for name, chunk in zip(names, chunks[1:], strict=True):
+        pieces += [values.latex(name), chunk]
+    substituted_latex = "".join(pieces)
+    result_latex = values.latex(step.name)
+    formula_ml, formula_html = _formula_views(step.formula)
+    substituted_ml = (substitution.fill(values.env, values.mathml)
+                      if substitution is not None else None)
+    result_ml = Markup(values.mathml(step.name))
+    result = values.env[step.name]
     return StepView(
         name=step.name, label=step.label, part=step.part,
-        formula=formula.fill({}) if formula is not None else None,
-        substituted=substitution.fill(env) if substitution is not None else None,
-        result=Markup(value_mathml(result)),
-        formula_latex=latex_line.formula, substituted_latex=latex_line.substituted,
-        result_latex=latex_line.result, statement=statement,
+        formula=formula_ml, substituted=substituted_ml, result=result_ml,
+        formula_latex=step.formula, substituted_latex=substituted_latex,
+        result_latex=result_latex, statement=statement,
         reason=reason if statement is not None else None,
         result_text=shown(result if isinstance(result, str) else _plain(result)).compact,
+        formula_html=formula_html,
+        substituted_html=math_html(substituted_ml, substituted_latex, "="),
+        result_html=math_html(result_ml, result_latex, "="),
     )
 
 
@@ -125,11 +198,13 @@ def _plain(value: Any) -> Any:
     return value.tolist() if isinstance(value, np.ndarray | np.generic) else value
 
 
-def worked_steps(graph: Graph) -> tuple[StepView, ...]:
-    """The worked solution of one instance, every step with its numbers."""
-    env = graph.evaluate()
-    lines = graph.worked()
-    return tuple(_step_view(step, env, line) for step, line in zip(graph.steps, lines, strict=True))
+def worked_steps(graph: Graph, env: Mapping[str, Any] | None = None) -> tuple[StepView, ...]:
+    """The worked solution of one instance, every step with its numbers.
+
+    `env` is the graph's values when the caller has them already (`graph.evaluate()`).
+    """
+    values = _Typeset(graph.evaluate() if env is None else env)
+    return tuple(_step_view(step, values) for step in graph.steps)
 
 
 def _comment(part: PartResult, description: str, hide: str | None) -> str:
@@ -152,7 +227,10 @@ def _question_view(assignment: Assignment, question_id: str, graded: QuestionRes
            ) if question.params is not None else None
     steps = solved.get(key) if key is not None else None
     if steps is None:
-        steps = worked_steps(family.build(family.parse(params)))
+        # Graded in this process: the graph and values the parts were graded against.
+        solution = getattr(graded, "solution", None)
+        steps = (worked_steps(solution.graph, solution.env) if solution is not None
+                 else worked_steps(family.build(family.parse(params))))
         if key is not None:
             solved[key] = steps
     by_name = {step.name: step for step in steps}

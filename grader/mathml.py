@@ -13,7 +13,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,14 +84,20 @@ class Converted:
     text: str | None
     """The plain text when the whole rule is one \\text{...} (a statement, not math)."""
 
-    def fill(self, env: Mapping[str, Any]) -> Markup | None:
-        """The MathML with the values of `env` in place; None when a value is missing."""
+    def fill(self, env: Mapping[str, Any],
+             typeset: Callable[[str, bool], str] | None = None) -> Markup | None:
+        """The MathML with the values of `env` in place; None when a value is missing.
+
+        `typeset(name, operand)` gives a value's MathML when the caller keeps them (it must
+        equal value_mathml(env[name], operand=operand)).
+        """
         if any(name not in env for name in self.names):
             return None
         pieces = [self.chunks[0]]
         for name, operand, chunk in zip(self.names, self.operands, self.chunks[1:],
                                         strict=True):
-            pieces += [value_mathml(env[name], operand=operand), chunk]
+            pieces += [typeset(name, operand) if typeset is not None
+                       else value_mathml(env[name], operand=operand), chunk]
         return Markup("".join(pieces))
 
 

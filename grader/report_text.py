@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from grader.render import TEMPLATES_DIR
 from grader.values import format_number
@@ -101,6 +102,32 @@ class Shown:
         if self.kind == "matrix":
             return "[" + ", ".join("[" + ", ".join(row) + "]" for row in self.rows) + "]"
         return self.text
+
+    @property
+    def html(self) -> Markup:
+        """The value in an HTML table cell: a code span, a text span or a table of entries."""
+        if self.kind == "none":
+            return Markup('<span class="none">—</span>\n')
+        if self.kind == "number":
+            return Markup(f"<code>{escape(self.text)}</code>\n")
+        if self.kind == "text":
+            return Markup(f'<span class="text">{escape(self.text)}</span>\n')
+        rows = "".join("<tr>" + "".join(f"<td>{escape(entry)}</td>" for entry in row) + "</tr>"
+                       for row in self.rows)
+        return Markup(f'<table class="matrix">{rows}</table>\n')
+
+    @property
+    def cell(self) -> MarkdownText:
+        """The value in a Markdown table cell: a code span on one line, or a dash for none."""
+        return MarkdownText("—") if self.kind == "none" else md_code(self.compact, in_table=True)
+
+
+def math_html(content: Markup | None, latex: str, prefix: str = "") -> Markup:
+    """One line of math: MathML content in <math>, or its LaTeX source in <code> when None."""
+    if content is None:
+        return Markup(f"<code>{escape(prefix)}{escape(latex)}</code>")
+    head = f"<mi></mi><mo>{escape(prefix)}</mo>" if prefix else ""
+    return Markup(f"<math><mrow>{head}{content}</mrow></math>")
 
 
 def show_number(x: Any) -> str:

@@ -12,6 +12,7 @@ import yaml
 
 from grader.assignment import load_assignment
 from grader.feedback import (
+    Shown,
     formula_mathml,
     md_code,
     md_escape,
@@ -230,6 +231,41 @@ def test_a_formula_that_does_not_convert_is_shown_as_latex():
     assert good.formula is not None and "<mi>c</mi>" in good.formula
     assert formula_mathml(r"\text{If x\_t is \{a\} <b>}") == (
         "<mrow><mtext>If x_t is {a} &lt;b&gt;</mtext></mrow>")
+
+
+def test_value_and_math_snippets_escape_what_they_print():
+    """Do the HTML and Markdown snippets built in Python escape every value they print?"""
+    assert Shown("none").html == '<span class="none">—</span>\n'
+    assert Shown("number", "1<2").html == "<code>1&lt;2</code>\n"
+    assert shown(IMG).html == '<span class="text">&lt;img src=x onerror=alert(1)&gt;</span>\n'
+    assert Shown("matrix", rows=(("<b>", "&"),)).html == (
+        '<table class="matrix"><tr><td>&lt;b&gt;</td><td>&amp;</td></tr></table>\n')
+    assert shown([[1, 2], [3, 4]]).html.count("<td>") == 4
+    assert Shown("none").cell == "—"
+    assert shown("a|b`c").cell == r"``a\|b`c``"
+    graph = Graph({"a": 2.0}, (
+        Step("b", ("a",), lambda a: a * 3, r"b = \begin{bmatrix} <script>",
+             r"\begin{bmatrix} ${a} & <b>", label="bad"),
+    ))
+    (bad,) = worked_steps(graph)
+    assert bad.formula_html == r"<code>b = \begin{bmatrix} &lt;script&gt;</code>"
+    assert bad.substituted_html == r"<code>=\begin{bmatrix} 2 &amp; &lt;b&gt;</code>"
+    assert bad.result_html == "<math><mrow><mi></mi><mo>=</mo><mn>6</mn></mrow></math>"
+
+
+def test_worked_steps_reuse_given_values():
+    """Does a worked solution from already-evaluated values equal one evaluated afresh?"""
+    family = get_family("lstm_forward")
+    graph = family.build(family.parse(family.canonical))
+    assert worked_steps(graph, graph.evaluate()) == worked_steps(graph)
+    tricky = Graph({"a": -0.5, "b": 3}, (
+        Step("c", ("a",), lambda a: a * 2, r"c = 2a", r"$$ 2 \cdot ${a}$a $b ${zz} $ 1"),
+        Step("d", ("b", "c"), lambda b, c: [b, c], r"d = (b, c)", r"(${b}, ${c})"),
+    ))
+    for each in (graph, tricky):
+        for step, line in zip(worked_steps(each), each.worked(), strict=True):
+            assert (step.formula_latex, step.substituted_latex, step.result_latex) == (
+                line.formula, line.substituted, line.result)
 
 
 def test_feedback_folder_is_created(graded, tmp_path):
