@@ -1,15 +1,18 @@
-"""results.json, laid out exactly as SPEC.md gives it (json with one-space indents).
+"""results.json, with the contents SPEC.md gives it.
 
-The file is large (every part's expected and given values) and Python's indenting JSON
-encoder is slow, so each student's entry is encoded where that student was graded
-(`student_results_text`) and the file is put together from the entries (`results_text`),
-byte for byte what ``json.dumps(results_document(result), indent=1)`` gives.
+Layout: one-space indents down to the parts, and each part on a line of its own, so a
+person can read the file and a diff shows which parts changed. The file is large (every
+part's expected and given values) and Python's indenting JSON encoder is pure Python, so
+each part is encoded on one line by the C encoder, each student's entry where that student
+was graded (`student_results_text`), and the file is put together from the entries
+(`results_text`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from grader.results import PartResult, QuestionResult, round_points
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 INDENT = 1
 STUDENT_DEPTH = 2
 """A student's entry sits two levels deep: {"students": {id: entry}}."""
+_LINE_MARK = re.compile(r'"\\u0000(\d+)"')
 
 
 def results_document(result: ClassResult) -> dict:
@@ -38,8 +42,19 @@ def student_document(student: StudentResult) -> dict:
 
 def student_results_text(student: StudentResult) -> str:
     """One student's entry as it appears in results.json: `"id": {...}`, indented."""
-    text = json.dumps(student_document(student), indent=INDENT, allow_nan=False)
-    # JSON strings hold no raw line breaks, so each break starts a line of the entry.
+    lines: list[str] = []
+
+    def on_one_line(value: Any) -> str:
+        lines.append(json.dumps(value, allow_nan=False))
+        return f"\0{len(lines) - 1}"
+
+    document = student_document(student)
+    for question in document["questions"].values():
+        question["parts"] = {name: on_one_line(part) for name, part in question["parts"].items()}
+    # Keys are ids and part names (no NUL), so a NUL-led string is one of the marks.
+    text = _LINE_MARK.sub(lambda mark: lines[int(mark.group(1))],
+                          json.dumps(document, indent=INDENT))
+    # JSON text holds no raw line breaks inside strings: each break starts a line.
     shifted = text.replace("\n", "\n" + " " * (INDENT * STUDENT_DEPTH))
     return f"{' ' * (INDENT * STUDENT_DEPTH)}{json.dumps(student.student.id)}: {shifted}"
 

@@ -1,4 +1,4 @@
-"""results.json put together from per-student entries equals the one-piece json encoding."""
+"""results.json put together from per-student entries: the SPEC's contents, a part per line."""
 
 from __future__ import annotations
 
@@ -17,16 +17,21 @@ def _demo_class() -> ClassResult:
                        DEMO_SUBMISSIONS, None)
 
 
-def test_assembled_results_equal_one_piece_encoding():
+def test_assembled_results_hold_the_document_with_a_part_per_line():
     graded = _demo_class()
     assert all(student.results_text for student in graded.students)
-    expected = json.dumps(results_document(graded), indent=1, allow_nan=False) + "\n"
-    assert results_text(graded) == expected
+    text = results_text(graded)
+    assert json.loads(text) == results_document(graded)
     # Entries encoded late (none precomputed) give the same bytes.
     fresh = ClassResult(graded.assignment,
                         [replace(s, results_text="") for s in graded.students])
-    assert results_text(fresh) == expected
-    assert json.loads(expected)["students"].keys() == {s.student.id for s in graded.students}
+    assert results_text(fresh) == text
+    part_lines = [line for line in text.splitlines() if '"status": ' in line]
+    parts = sum(len(q.parts) for s in graded.students for q in s.questions.values())
+    assert len(part_lines) == parts
+    assert all(line.startswith(" " * 6 + '"') and line.rstrip(",").endswith("}")
+               for line in part_lines)
+    assert text.startswith('{\n "students": {\n  "') and text.endswith("\n }\n}\n")
 
 
 def test_results_of_an_empty_class():
