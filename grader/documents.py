@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from grader.assignment import Assignment, Question
+from grader.family import Claim
 from grader.graph import WorkedStep
 from grader.render import render_latex, render_text
 from grader.roster import Student
@@ -31,6 +32,8 @@ class QuestionView:
     worked: tuple[WorkedStep, ...]
     statement: str
     answer_keys: tuple[str, ...]
+    claims: dict[str, Claim]
+    """For true-or-false parts (Family.claims): the statement, truth and reason of each part."""
 
     def shape_hint(self, part: str) -> str:
         """How an answer is written in the answers file, without giving it away."""
@@ -67,6 +70,7 @@ def question_view(number: int, question: Question, variant: QuestionVariant) -> 
         answers={part: variant.answers.get(part) for part in parts}, parts=parts,
         labels=labels, worked=tuple(graph.worked()), statement=f"questions/{family.template}",
         answer_keys=answer_keys,
+        claims=dict(family.claims(params)) if family.claims is not None else {},
     )
 
 

@@ -32,6 +32,19 @@ class FileCheck:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A part answered true or false: the statement posed and why it is true or false.
+
+    Plain text; templates escape it. The question's template prints ``text``, the answer key
+    gives ``truth`` and ``reason`` as the worked solution.
+    """
+
+    text: str
+    truth: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class Family:
     """An exercise family: its parameters, its step graph, its mistakes and its sampler."""
 
@@ -46,6 +59,8 @@ class Family:
     sample_settings: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(default_factory=dict)
     """For parts answered with a word: each accepted spelling (lower case) -> canonical word."""
+    claims: Callable[[Params], Mapping[str, Claim]] | None = None
+    """For true-or-false parts: each part's statement, truth value and reason (lstm_concepts)."""
     file_check: FileCheck | None = None
     """For a family graded from files in the student's folder (the forecaster's weights)."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import ParamError
-from grader.family import Family
+from grader.family import Claim, Family
 from grader.graph import Graph, Step
 from grader.params import Items, Params, ParamSpec
 from grader.values import latex_escape
@@ -170,7 +170,9 @@ def _text(words: str) -> str:
 def build(params: Params) -> Graph:
     """One part per statement: its truth value, with the reason as the worked step.
 
-    The label is neutral: labels are printed in the assignment, the reason gives the answer.
+    The steps' rule and substitution (statement and reason in \\text) serve feedback and
+    `grader solve --steps`; the LaTeX documents print them from claims() instead. The label is
+    neutral: labels are printed in the assignment, the reason gives the answer.
     """
     steps = []
     for k, statement_id in enumerate(params["statements"], start=1):
@@ -180,6 +182,13 @@ def build(params: Params) -> Graph:
                           _text(statement.reason), kind="statement",
                           label=f"statement {k}: true or false"))
     return Graph({}, tuple(steps))
+
+
+def claims(params: Params) -> dict[str, Claim]:
+    """Each part's statement, truth value and reason, for the question and the answer key."""
+    posed = (STATEMENTS[statement_id] for statement_id in params["statements"])
+    return {f"s{k}": Claim(statement.text, statement.truth, statement.reason)
+            for k, statement in enumerate(posed, start=1)}
 
 
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
@@ -211,4 +220,5 @@ FAMILY = Family(
     mistakes=MISTAKES,
     sample_settings={"count": f"number of statements drawn ({DEFAULT_COUNT})"},
     words=_TRUTH_WORDS,
+    claims=claims,
 )

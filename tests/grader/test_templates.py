@@ -158,6 +158,23 @@ def test_hostile_names_are_escaped(name, tmp_path):
         assert name not in tex and r"\input{" not in tex and r"\write18" not in tex
 
 
+def test_lstm_concepts_key_gives_each_answer_with_its_reason(tmp_path):
+    """Does the key's worked solution read 's1: False --- reason' per statement, and does the
+    question print each statement from the family's claims, escaped, not from step formulas?"""
+    from problems.lstm_concepts import STATEMENTS
+
+    document, key = _render(_assignment(tmp_path, _canonical(["lstm_concepts"])))
+    worked = key.split(r"\subsection*{Worked solution}", 1)[1]
+    statements = [STATEMENTS[i] for i in FAMILIES["lstm_concepts"].canonical["statements"]]
+    for k, statement in enumerate(statements, start=1):
+        truth = "True" if statement.truth else "False"
+        assert (rf"\item[s{k}:] \textbf{{{truth}}} --- {latex_escape(statement.reason)}"
+                in worked)
+        for tex in (document, key):
+            assert rf"\item {latex_escape(statement.text)}" + "\n" in tex
+    assert r"\text{" not in worked and r"\renewcommand{\text}" not in document
+
+
 @pytest.mark.parametrize(("text", "escaped"), [
     ("x^2", r"x\textasciicircum{}2"),
     ("a~b", r"a\textasciitilde{}b"),

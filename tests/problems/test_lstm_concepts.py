@@ -158,6 +158,18 @@ def test_worked_solution_shows_statement_reason_and_answer():
     assert r"h\_\{t-1\}" in graph.worked()[0].formula
 
 
+def test_claims_give_each_part_its_statement_truth_and_reason():
+    """Does the family's claims hook give the templates each part's statement as plain text,
+    with its truth value and reason, in the order posed?"""
+    ids = ["gru_has_cell", "hidden_bounded", "zero_input"]
+    claims = FAMILY.claims(FAMILY.parse({"statements": ids}))
+    assert list(claims) == ["s1", "s2", "s3"]
+    for claim, statement_id in zip(claims.values(), ids, strict=True):
+        statement = STATEMENTS[statement_id]
+        assert (claim.text, claim.truth, claim.reason) == (
+            statement.text, statement.truth, statement.reason)
+
+
 def test_no_mistakes_are_catalogued():
     """Is the mistake catalogue empty, as PROBLEMS.md lists none for this family?"""
     assert MISTAKES == () and FAMILY.mistakes == ()
