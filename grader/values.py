@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,10 @@ def to_jsonable(value: Any) -> Any:
 def format_number(x: float, decimals: int = DISPLAY_DECIMALS) -> str:
     """A number as a person writes it: integers plain, others to `decimals` places."""
     x = float(x)
+    return _display_number(x) if decimals == DISPLAY_DECIMALS else _format(x, decimals)
+
+
+def _format(x: float, decimals: int) -> str:
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     if abs(x) >= 10 ** (-decimals + 2) or x == 0:
@@ -36,8 +41,19 @@ def format_number(x: float, decimals: int = DISPLAY_DECIMALS) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _display_number(x: float) -> str:
+    # Worked solutions print each number several times (LaTeX, MathML, plain text).
+    return _format(x, DISPLAY_DECIMALS)
+
+
 def latex_number(x: float) -> str:
     """A number in LaTeX, small magnitudes as a power of ten."""
+    return _latex_number(float(x))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _latex_number(x: float) -> str:
     text = format_number(x)
     if "e" in text:
         mantissa, exponent = text.split("e")
@@ -59,9 +75,9 @@ def latex_value(value: Any) -> str:
     if array.ndim == 0:
         return latex_number(array.item())
     if array.ndim == 1:
-        rows = [[latex_number(x)] for x in array]
+        rows = [[latex_number(x)] for x in array.tolist()]
     elif array.ndim == 2:
-        rows = [[latex_number(x) for x in row] for row in array]
+        rows = [[latex_number(x) for x in row] for row in array.tolist()]
     else:
         raise ValueError(f"cannot typeset a {array.ndim}-d array")
     body = r" \\ ".join(" & ".join(row) for row in rows)
