@@ -13,6 +13,7 @@ For each part, in the order a student computes them:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,8 +67,9 @@ class _QuestionGrading:
                        if not reading.problem}
         self._allowed: dict[str, np.ndarray] | None = None
         self._least: dict[str, np.ndarray] | None = None
+        self._from_own: dict[str, tuple[Any, np.ndarray | None] | None] = {}
         self._own: tuple[dict, dict] | None = None
-        self._mistaken: list[tuple[str, Graph, dict, dict]] | None = None
+        self._mistaken: list[tuple[str, Graph, _Rerun, _Rerun]] | None = None
 
     def part(self, part: str) -> PartResult:
         expected = self.env[part]
@@ -125,6 +127,11 @@ class _QuestionGrading:
 
     def from_own_inputs(self, part: str) -> tuple[Any, np.ndarray | None] | None:
         """The part's step re-run on the student's own values, with its allowance there."""
+        if part not in self._from_own:
+            self._from_own[part] = self._rerun_on_own(part)
+        return self._from_own[part]
+
+    def _rerun_on_own(self, part: str) -> tuple[Any, np.ndarray | None] | None:
         if not any(name != part for name in self.usable):
             return None
         own_env, own_allowed = self.own_environment()
@@ -134,8 +141,9 @@ class _QuestionGrading:
         except (ValueError, TypeError, ArithmeticError):
             return None
 
-    def mistaken(self) -> list[tuple[str, Graph, dict, dict]]:
-        """Each mistake variant's graph, evaluated from exact inputs and from the student's.
+    def mistaken(self) -> list[tuple[str, Graph, _Rerun, _Rerun]]:
+        """Each mistake variant that can show here: its graph, evaluated from exact inputs and
+        from the student's own.
 
         Only the steps a mistake rewrites, and those downstream of them, are run again; the
         rest keep their values from the correct graph's evaluations.
@@ -152,7 +160,8 @@ class _QuestionGrading:
                             own = _rerun_changed(self.graph, graph, own_env, self.usable)
                     except (ValueError, TypeError, ArithmeticError):
                         continue
-                    self._mistaken.append((mistake.id, graph, exact, own))
+                    if exact.moved:  # else it reaches nothing posed here (no loss asked)
+                        self._mistaken.append((mistake.id, graph, exact, own))
         return self._mistaken
 
     def diagnose(self, part: str, value: Any) -> str | None:
@@ -162,31 +171,63 @@ class _QuestionGrading:
         match within the allowance, the closest wins (catalogue order breaks ties).
         """
         allowance = self.allowed.get(part)
+        # What the right rule gives from the student's own values: a mistake that gives the
+        # same there does not explain the answer.
+        own_inputs = self.from_own_inputs(part)
+        follow = own_inputs[0] if own_inputs is not None else None
         candidates: list[tuple[str, Any]] = []
         with np.errstate(all="ignore"):
             for mistake_id, graph, exact, own in self.mistaken():
-                candidates.append((mistake_id, exact[part]))
-                try:
-                    candidates.append((mistake_id, graph.step(part).run(own)))
-                except (ValueError, TypeError, ArithmeticError):
-                    continue
+                # Only where the mistake changes the rule or its inputs: elsewhere the
+                # "mistaken" value is the key, or the follow-through from the student's own.
+                if part in exact.moved:
+                    candidates.append((mistake_id, exact.env[part]))
+                if part in own.moved:
+                    try:
+                        candidate = graph.step(part).run(own.env)
+                    except (ValueError, TypeError, ArithmeticError):
+                        continue
+                    if not _same(candidate, follow, allowance):
+                        candidates.append((mistake_id, candidate))
         if allowance is not None and not isinstance(value, str):
             return _closest_numeric(candidates, value, self.env[part], allowance)
         return _closest(candidates, value, self.env[part], allowance)
 
 
+@dataclass(frozen=True)
+class _Rerun:
+    """A mistaken graph's values, and the steps whose rule or inputs the mistake changed
+    (a step the student gave keeps their value but is listed: the mistake would move it)."""
+
+    env: dict[str, Any]
+    moved: frozenset[str]
+
+
 def _rerun_changed(correct: Graph, mistaken: Graph, env: Mapping[str, Any],
-                   given: Mapping[str, Any]) -> dict[str, Any]:
+                   given: Mapping[str, Any]) -> _Rerun:
     """The mistaken graph evaluated with `given` in place, from the correct graph's `env`
     evaluated the same way: a step is run only if it was rewritten or an input changed."""
     env = dict(env)
     changed: set[str] = set()
+    moved: set[str] = set()
     for before, after in zip(correct.steps, mistaken.steps, strict=True):
-        if after.name in given or (after is before and changed.isdisjoint(after.inputs)):
+        if after is before and changed.isdisjoint(after.inputs):
             continue
-        env[after.name] = after.run(env)
-        changed.add(after.name)
-    return env
+        moved.add(after.name)
+        if after.name not in given:
+            env[after.name] = after.run(env)
+            changed.add(after.name)
+    return _Rerun(env, frozenset(moved))
+
+
+def _same(candidate: Any, reference: Any, allowance: np.ndarray | None) -> bool:
+    """Is the candidate within the allowance of the reference (None: nothing to compare)?"""
+    if reference is None:
+        return False
+    try:
+        return bool(matches(candidate, reference, allowance).all())
+    except (ValueError, TypeError):
+        return False
 
 
 def _closest(candidates: list[tuple[str, Any]], value: Any, correct: Any,
