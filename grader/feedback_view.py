@@ -11,7 +11,7 @@ import functools
 import json
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,8 @@ from markupsafe import Markup
 from grader.assignment import Assignment
 from grader.grade import StudentResult
 from grader.graph import Graph, Step
-from grader.mathml import convert_rule, value_mathml
-from grader.report_text import Shown, math_html, shown
+from grader.mathml import Converted, convert_rule, value_mathml
+from grader.report_text import MarkdownText, Shown, math_html, shown
 from grader.results import PartResult, QuestionResult, round_points
 from grader.values import latex_value
 
@@ -43,7 +43,10 @@ STATUS_MEANINGS = {
 
 @dataclass(frozen=True)
 class StepView:
-    """One line of the worked solution, as MathML (None: show the LaTeX) and as LaTeX."""
+    """One line of the worked solution, as MathML (None: show the LaTeX) and as LaTeX.
+
+    The LaTeX (`*_latex`) is MarkdownText: the problem bank's rules with computed numbers.
+    """
 
     name: str
     label: str
@@ -93,6 +96,8 @@ class QuestionView:
     notes: tuple[str, ...]
     parts: tuple[PartView, ...]
     steps: tuple[StepView, ...]
+    worked: Worked = field(compare=False)
+    """The same steps, with their rendering kept when students share them (fixed params)."""
 
     @property
     def remarks(self) -> tuple[PartView, ...]:
@@ -101,7 +106,15 @@ class QuestionView:
                      if part.comment or part.mistake or part.correct_step)
 
 
-Solved = dict[tuple[str, str], tuple[StepView, ...]]
+@dataclass(eq=False)
+class Worked:
+    """A question's worked solution and its rendered text by format, built once when shared."""
+
+    steps: tuple[StepView, ...]
+    rendered: dict[str, str] = field(default_factory=dict)
+
+
+Solved = dict[tuple[str, str], Worked]
 """Worked solutions already built, by (question id, params as JSON): fixed params repeat."""
 
 
@@ -117,13 +130,13 @@ class _Typeset:
 
     def __init__(self, env: Mapping[str, Any]) -> None:
         self.env = env
-        self._latex: dict[str, str] = {}
+        self._latex: dict[str, MarkdownText] = {}
         self._mathml: dict[tuple[str, bool], str] = {}
 
-    def latex(self, name: str) -> str:
+    def latex(self, name: str) -> MarkdownText:
         text = self._latex.get(name)
         if text is None:
-            text = self._latex[name] = latex_value(self.env[name])
+            text = self._latex[name] = MarkdownText(latex_value(self.env[name]))
         return text
 
     def mathml(self, name: str, operand: bool = False) -> str:
@@ -134,7 +147,33 @@ class _Typeset:
         return text
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """What a step prints the same for every instance: its rule, converted once."""
+
+    formula_ml: Markup | None
+    formula_html: Markup
+    formula_latex: MarkdownText
+    statement: str | None
+    reason: str | None
+    substitution: Converted | None
+    latex_chunks: tuple[str, ...]
+    """The substitution's LaTeX around the inputs' values (`latex_names`)."""
+    latex_names: tuple[str, ...]
+
+
 @functools.lru_cache(maxsize=4096)
+def _rule(formula: str, substitution: str, inputs: tuple[str, ...]) -> _Rule:
+    converted = convert_rule(formula, False)
+    substituted = convert_rule(substitution, True) if substitution else None
+    statement = converted.text if converted is not None else None
+    reason = substituted.text if substituted is not None and substituted.text else None
+    formula_ml = converted.fill({}) if converted is not None else None
+    return _Rule(formula_ml, math_html(formula_ml, formula), MarkdownText(formula), statement,
+                 reason if statement is not None else None, substituted,
+                 *_substitution_plan(substitution, inputs))
+
+
 def _substitution_plan(template: str, inputs: tuple[str, ...]
                        ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`string.Template(template).safe_substitute` over the inputs, as literal chunks and the
@@ -157,38 +196,26 @@ def _substitution_plan(template: str, inputs: tuple[str, ...]
     return tuple(chunks), tuple(names)
 
 
-@functools.lru_cache(maxsize=4096)
-def _formula_views(formula: str) -> tuple[Markup | None, Markup]:
-    """A rule's MathML (None when it does not convert) and its HTML line: the same for all."""
-    converted = convert_rule(formula, False)
-    mathml = converted.fill({}) if converted is not None else None
-    return mathml, math_html(mathml, formula)
-
-
 def _step_view(step: Step, values: _Typeset) -> StepView:
-    formula = convert_rule(step.formula, False)
-    substitution = convert_rule(step.substitution, True) if step.substitution else None
-    statement = formula.text if formula is not None else None
-    reason = substitution.text if substitution is not None and substitution.text else None
-    chunks, names = _substitution_plan(step.substitution, step.inputs)
+    rule = _rule(step.formula, step.substitution, step.inputs)
+    chunks = rule.latex_chunks
     pieces = [chunks[0]]
-    for name, chunk in zip(names, chunks[1:], strict=True):
+    for name, chunk in zip(rule.latex_names, chunks[1:], strict=True):
         pieces += [values.latex(name), chunk]
-    substituted_latex = "".join(pieces)
+    substituted_latex = MarkdownText("".join(pieces))
     result_latex = values.latex(step.name)
-    formula_ml, formula_html = _formula_views(step.formula)
+    substitution = rule.substitution
     substituted_ml = (substitution.fill(values.env, values.mathml)
                       if substitution is not None else None)
     result_ml = Markup(values.mathml(step.name))
     result = values.env[step.name]
     return StepView(
         name=step.name, label=step.label, part=step.part,
-        formula=formula_ml, substituted=substituted_ml, result=result_ml,
-        formula_latex=step.formula, substituted_latex=substituted_latex,
-        result_latex=result_latex, statement=statement,
-        reason=reason if statement is not None else None,
+        formula=rule.formula_ml, substituted=substituted_ml, result=result_ml,
+        formula_latex=rule.formula_latex, substituted_latex=substituted_latex,
+        result_latex=result_latex, statement=rule.statement, reason=rule.reason,
         result_text=shown(result if isinstance(result, str) else _plain(result)).compact,
-        formula_html=formula_html,
+        formula_html=rule.formula_html,
         substituted_html=math_html(substituted_ml, substituted_latex, "="),
         result_html=math_html(result_ml, result_latex, "="),
     )
@@ -225,14 +252,15 @@ def _question_view(assignment: Assignment, question_id: str, graded: QuestionRes
     # A question with fixed params gives every student the same worked solution.
     key = (question_id, json.dumps(params, sort_keys=True, default=repr)
            ) if question.params is not None else None
-    steps = solved.get(key) if key is not None else None
-    if steps is None:
+    worked = solved.get(key) if key is not None else None
+    if worked is None:
         # Graded in this process: the graph and values the parts were graded against.
         solution = getattr(graded, "solution", None)
-        steps = (worked_steps(solution.graph, solution.env) if solution is not None
-                 else worked_steps(family.build(family.parse(params))))
+        worked = Worked(worked_steps(solution.graph, solution.env) if solution is not None
+                        else worked_steps(family.build(family.parse(params))))
         if key is not None:
-            solved[key] = steps
+            solved[key] = worked
+    steps = worked.steps
     by_name = {step.name: step for step in steps}
     messages = {part.message for part in graded.parts.values()}
     shared = (next(iter(messages)) if len(messages) == 1 and all(
@@ -253,7 +281,8 @@ def _question_view(assignment: Assignment, question_id: str, graded: QuestionRes
             correct_step=step if part.status == "incorrect" and step is not None else None,
         ))
     return QuestionView(question_id, question.title, points_text(graded.score),
-                        points_text(graded.max), note, tuple(graded.notes), tuple(parts), steps)
+                        points_text(graded.max), note, tuple(graded.notes), tuple(parts), steps,
+                        worked)
 
 
 def _status_label(part: PartResult) -> str:

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import jinja2
+import markupsafe
 import numpy as np
 import pytest
 import yaml
@@ -14,6 +16,7 @@ from grader.assignment import load_assignment
 from grader.feedback import (
     Shown,
     formula_mathml,
+    item_frames,
     md_code,
     md_escape,
     render_feedback,
@@ -22,6 +25,7 @@ from grader.feedback import (
     worked_steps,
     write_feedback,
 )
+from grader.frames import Frame
 from grader.grade import ClassResult, grade_class
 from grader.graph import Graph, Step
 from grader.roster import load_roster
@@ -266,6 +270,30 @@ def test_worked_steps_reuse_given_values():
         for step, line in zip(worked_steps(each), each.worked(), strict=True):
             assert (step.formula_latex, step.substituted_latex, step.result_latex) == (
                 line.formula, line.substituted, line.result)
+
+
+def test_frames_give_what_the_macros_print(graded, monkeypatch):
+    """Is every page the same when each part and step is rendered by its macro directly?"""
+    framed = {s.student.id: render_feedback(graded.assignment, s) for s in graded.students}
+    for frame in item_frames().all():
+        monkeypatch.setattr(frame, "direct", True)
+    for student in graded.students:
+        assert render_feedback(graded.assignment, student) == framed[student.student.id]
+
+
+def test_a_frame_refuses_a_value_printed_through_a_filter():
+    """Does a hole printed raw or through a filter fail at once instead of printing unescaped?"""
+    environment = jinja2.Environment(autoescape=True)
+    module = environment.from_string(
+        "{% macro plain(v) %}<b>{{ v }}</b>{% endmacro %}"
+        "{% macro raw(v) %}<b>{{ v|safe }}</b>{% endmacro %}").module
+    plain = Frame(module.plain, markupsafe.escape, markupsafe.Markup)
+    assert plain.render("k", (SCRIPT,), lambda v: (v[0],)) == (
+        "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>")
+    assert plain.render("k", ("",), lambda v: (v[0],)) == "<b></b>"
+    raw = Frame(module.raw, markupsafe.escape, markupsafe.Markup)
+    with pytest.raises(ValueError, match="filter"):
+        raw.render("k", (SCRIPT,), lambda v: (v[0],))
 
 
 def test_feedback_folder_is_created(graded, tmp_path):
