@@ -10,7 +10,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from grader.errors import GraderError
 
 PARALLEL_MIN_ITEMS = 24
 """Below this many items the fork and transfer cost more than a second core saves."""
@@ -25,7 +29,11 @@ def _run(item: Any) -> Any:
 
 def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
                 workers: int | None = None) -> Iterator[Any]:
-    """task(item) for every item, in order, forked over `workers` processes (default: cores)."""
+    """task(item) for every item, in order, forked over `workers` processes (default: cores).
+
+    A worker that dies (killed, out of memory, a crash in a C library) raises GraderError
+    rather than leaving the run waiting for results that never come.
+    """
     global _TASK
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS or \
@@ -36,7 +44,10 @@ def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(16, len(items) // (4 * workers)))
-        with context.Pool(workers) as pool:
-            yield from pool.imap(_run, items, chunksize=chunk)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            yield from pool.map(_run, items, chunksize=chunk)
+    except BrokenProcessPool:
+        raise GraderError("a worker process died before finishing its share (killed or out "
+                          "of memory?); rerun, or set GRADER_DEBUG=1 to see more") from None
     finally:
         _TASK = None
