@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from grader.assignment import Assignment
 from grader.grade import StudentResult
 from grader.graph import Graph, Step
 from grader.mathml import Converted, convert_rule, value_mathml
-from grader.report_text import MarkdownText, Shown, math_html, shown
+from grader.report_text import MarkdownText, Shown, show_number, shown
 from grader.results import PartResult, QuestionResult, round_points
 from grader.values import latex_value
 
@@ -60,10 +60,6 @@ class StepView:
     statement: str | None
     reason: str | None
     result_text: str
-    formula_html: Markup
-    """The rule as HTML: <math>, or <code> with the LaTeX (so for the others)."""
-    substituted_html: Markup
-    result_html: Markup
 
 
 @dataclass(frozen=True)
@@ -123,27 +119,17 @@ def points_text(value: float) -> str:
     return str(round_points(value))
 
 
-class _Typeset:
-    """One instance's values, each typeset once however many steps use it."""
+class _Typeset(dict):
+    """Values typeset on first use, then reused by every step that prints them."""
 
-    __slots__ = ("_latex", "_mathml", "env")
+    __slots__ = ("make",)
 
-    def __init__(self, env: Mapping[str, Any]) -> None:
-        self.env = env
-        self._latex: dict[str, MarkdownText] = {}
-        self._mathml: dict[tuple[str, bool], str] = {}
+    def __init__(self, make: Callable[[str], str]) -> None:
+        super().__init__()
+        self.make = make
 
-    def latex(self, name: str) -> MarkdownText:
-        text = self._latex.get(name)
-        if text is None:
-            text = self._latex[name] = MarkdownText(latex_value(self.env[name]))
-        return text
-
-    def mathml(self, name: str, operand: bool = False) -> str:
-        key = (name, operand)
-        text = self._mathml.get(key)
-        if text is None:
-            text = self._mathml[key] = value_mathml(self.env[name], operand=operand)
+    def __missing__(self, name: str) -> str:
+        text = self[name] = self.make(name)
         return text
 
 
@@ -152,7 +138,6 @@ class _Rule:
     """What a step prints the same for every instance: its rule, converted once."""
 
     formula_ml: Markup | None
-    formula_html: Markup
     formula_latex: MarkdownText
     statement: str | None
     reason: str | None
@@ -169,7 +154,7 @@ def _rule(formula: str, substitution: str, inputs: tuple[str, ...]) -> _Rule:
     statement = converted.text if converted is not None else None
     reason = substituted.text if substituted is not None and substituted.text else None
     formula_ml = converted.fill({}) if converted is not None else None
-    return _Rule(formula_ml, math_html(formula_ml, formula), MarkdownText(formula), statement,
+    return _Rule(formula_ml, MarkdownText(formula), statement,
                  reason if statement is not None else None, substituted,
                  *_substitution_plan(substitution, inputs))
 
@@ -196,33 +181,32 @@ def _substitution_plan(template: str, inputs: tuple[str, ...]
     return tuple(chunks), tuple(names)
 
 
-def _step_view(step: Step, values: _Typeset) -> StepView:
+def _step_view(step: Step, env: Mapping[str, Any], latex: _Typeset,
+               mathml: tuple[_Typeset, _Typeset]) -> StepView:
     rule = _rule(step.formula, step.substitution, step.inputs)
     chunks = rule.latex_chunks
     pieces = [chunks[0]]
     for name, chunk in zip(rule.latex_names, chunks[1:], strict=True):
-        pieces += [values.latex(name), chunk]
+        pieces += [latex[name], chunk]
     substituted_latex = MarkdownText("".join(pieces))
-    result_latex = values.latex(step.name)
+    result_latex = latex[step.name]
     substitution = rule.substitution
-    substituted_ml = (substitution.fill(values.env, values.mathml)
-                      if substitution is not None else None)
-    result_ml = Markup(values.mathml(step.name))
-    result = values.env[step.name]
+    substituted_ml = substitution.fill(env, mathml) if substitution is not None else None
+    result_ml = Markup(mathml[0][step.name])
+    # Positional, in the order of the fields: this runs for every step of every student.
     return StepView(
-        name=step.name, label=step.label, part=step.part,
-        formula=rule.formula_ml, substituted=substituted_ml, result=result_ml,
-        formula_latex=rule.formula_latex, substituted_latex=substituted_latex,
-        result_latex=result_latex, statement=rule.statement, reason=rule.reason,
-        result_text=shown(result if isinstance(result, str) else _plain(result)).compact,
-        formula_html=rule.formula_html,
-        substituted_html=math_html(substituted_ml, substituted_latex, "="),
-        result_html=math_html(result_ml, result_latex, "="),
-    )
+        step.name, step.label, step.part, rule.formula_ml, substituted_ml, result_ml,
+        rule.formula_latex, substituted_latex, result_latex, rule.statement, rule.reason,
+        _result_text(env[step.name]))
 
 
-def _plain(value: Any) -> Any:
-    return value.tolist() if isinstance(value, np.ndarray | np.generic) else value
+def _result_text(value: Any) -> str:
+    """A step's result on one line."""
+    if isinstance(value, float):  # Python and numpy float64 scalars, most results
+        return show_number(float(value))
+    if isinstance(value, np.ndarray | np.generic):
+        value = value.tolist()
+    return shown(value).compact
 
 
 def worked_steps(graph: Graph, env: Mapping[str, Any] | None = None) -> tuple[StepView, ...]:
@@ -230,8 +214,11 @@ def worked_steps(graph: Graph, env: Mapping[str, Any] | None = None) -> tuple[St
 
     `env` is the graph's values when the caller has them already (`graph.evaluate()`).
     """
-    values = _Typeset(graph.evaluate() if env is None else env)
-    return tuple(_step_view(step, values) for step in graph.steps)
+    env = graph.evaluate() if env is None else env
+    latex = _Typeset(lambda name: MarkdownText(latex_value(env[name])))
+    mathml = (_Typeset(lambda name: value_mathml(env[name])),
+              _Typeset(lambda name: value_mathml(env[name], operand=True)))
+    return tuple([_step_view(step, env, latex, mathml) for step in graph.steps])
 
 
 def _comment(part: PartResult, description: str, hide: str | None) -> str:
@@ -271,15 +258,13 @@ def _question_view(assignment: Assignment, question_id: str, graded: QuestionRes
         step = by_name.get(name)
         description = family.mistake(part.mistake).description if part.mistake else ""
         label = (step.statement or step.label) if step is not None else ""
+        points = graded.points[name]
+        # Positional, in the order of the fields: this runs for every part of every student.
         parts.append(PartView(
-            name=name, label=label, status=part.status, status_label=_status_label(part),
-            earned=points_text(graded.points[name] * part.fraction),
-            max=points_text(graded.points[name]), given=shown(part.given),
-            expected=shown(part.expected),
-            comment=_comment(part, description, shared if note else problem),
-            mistake=part.mistake, mistake_description=description,
-            correct_step=step if part.status == "incorrect" and step is not None else None,
-        ))
+            name, label, part.status, _status_label(part), points_text(points * part.fraction),
+            points_text(points), shown(part.given), shown(part.expected),
+            _comment(part, description, shared if note else problem), part.mistake,
+            description, step if part.status == "incorrect" and step is not None else None))
     return QuestionView(question_id, question.title, points_text(graded.score),
                         points_text(graded.max), note, tuple(graded.notes), tuple(parts), steps,
                         worked)

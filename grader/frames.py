@@ -37,33 +37,39 @@ class Frame:
         """Values of exactly this type are printed as they are (`escape` leaves them alone)."""
         self.direct = False
         """Render the macro for every piece (no frames): for tests that compare the two."""
-        self._frames: dict[Hashable, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._frames: dict[Hashable, tuple[list[str | None], tuple[tuple[int, int], ...]]] = {}
+        """By shape: the macro's text in pieces, None where a hole goes, and for each of those
+        (its place in the pieces, the hole's index)."""
 
     def render(self, key: Hashable, holes: Sequence[Any],
                arguments: Callable[[Sequence[Any]], tuple]) -> str:
         """The piece: `arguments(values)` are the macro's arguments given the holes' values."""
         if self.direct:
             return str(self.macro(*arguments(holes)))
-        shape = (key, True if all(holes) else
+        shape = (key, None if all(holes) else
                  tuple([value if not value else True for value in holes]))
         frame = self._frames.get(shape)
         if frame is None:
             frame = self._frames[shape] = self._frame(holes, arguments)
-        chunks, order = frame
+        pieces, slots = frame
+        out = pieces.copy()
         escape, safe = self.escape, self.safe
-        out = [chunks[0]]
-        for index, chunk in zip(order, chunks[1:], strict=True):
+        for place, index in slots:
             value = holes[index]
-            out += [value if type(value) is safe else escape(value), chunk]
+            out[place] = value if type(value) is safe else escape(value)
         return "".join(out)
 
     def _frame(self, holes: Sequence[Any], arguments: Callable[[Sequence[Any]], tuple]
-               ) -> tuple[tuple[str, ...], tuple[int, ...]]:
+               ) -> tuple[list[str | None], tuple[tuple[int, int], ...]]:
         markers = [_MARKER.format(k) if value else value for k, value in enumerate(holes)]
         printed = {self.escape(marker)[1:-1]: k
                    for k, marker in enumerate(markers) if marker}
-        pieces = _MARKERS.split(str(self.macro(*arguments(markers))))
-        for text in pieces[1::2]:
-            if text not in printed:
-                raise ValueError(f"{self.macro!r} prints a value through a filter: {text!r}")
-        return tuple(pieces[0::2]), tuple(printed[text] for text in pieces[1::2])
+        pieces: list[str | None] = _MARKERS.split(str(self.macro(*arguments(markers))))
+        slots = []
+        for place in range(1, len(pieces), 2):
+            if pieces[place] not in printed:
+                raise ValueError(
+                    f"{self.macro!r} prints a value through a filter: {pieces[place]!r}")
+            slots.append((place, printed[pieces[place]]))
+            pieces[place] = None
+        return pieces, tuple(slots)

@@ -46,7 +46,13 @@ _MD_SPECIALS = re.compile(r"([\\`*_\[\]<>&|~$#])")
 
 def md_escape(text: Any) -> str:
     """One line of literal text for Markdown: specials backslash-escaped, line breaks joined."""
-    return _MD_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    return _md_escaped(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _md_escaped(text: str) -> str:
+    # Pages repeat most of their words (labels, statuses, points) from student to student.
+    return _MD_SPECIALS.sub(r"\\\1", " ".join(text.split()))
 
 
 def md_code(text: Any, in_table: bool = False) -> MarkdownText:
@@ -54,6 +60,8 @@ def md_code(text: Any, in_table: bool = False) -> MarkdownText:
     text = " ".join(str(text).split())
     if in_table:
         text = text.replace("|", r"\|")
+    if "`" not in text:
+        return MarkdownText(f"`{text}`")
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
     if text.startswith("`") or text.endswith("`"):
@@ -112,8 +120,9 @@ class Shown:
             return Markup(f"<code>{escape(self.text)}</code>\n")
         if self.kind == "text":
             return Markup(f'<span class="text">{escape(self.text)}</span>\n')
-        rows = "".join("<tr>" + "".join(f"<td>{escape(entry)}</td>" for entry in row) + "</tr>"
-                       for row in self.rows)
+        rows = "".join(["<tr>" + "".join([f"<td>{entry}</td>" for entry in (
+            row if _HTML_SPECIALS.search("".join(row)) is None else map(escape, row))]) + "</tr>"
+            for row in self.rows])
         return Markup(f'<table class="matrix">{rows}</table>\n')
 
     @property
@@ -122,16 +131,14 @@ class Shown:
         return MarkdownText("—") if self.kind == "none" else md_code(self.compact, in_table=True)
 
 
-def math_html(content: Markup | None, latex: str, prefix: str = "") -> Markup:
-    """One line of math: MathML content in <math>, or its LaTeX source in <code> when None."""
-    if content is None:
-        return Markup(f"<code>{escape(prefix)}{escape(latex)}</code>")
-    head = f"<mi></mi><mo>{escape(prefix)}</mo>" if prefix else ""
-    return Markup(f"<math><mrow>{head}{content}</mrow></math>")
+_HTML_SPECIALS = re.compile("[&<>'\"]")
+"""What markupsafe's escape changes: text without them is printed as it is."""
 
 
 def show_number(x: Any) -> str:
     """A number as printed in feedback; huge, tiny, NaN and infinite values stay short."""
+    if type(x) is float and abs(x) < 1e15:  # the common case; NaN fails the comparison
+        return format_number(x)
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, int) and abs(x) < 10 ** 15:
@@ -149,6 +156,13 @@ def show_number(x: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_PLAIN_NUMBERS = frozenset((int, float))
+
+
+def _all_numbers(values: list) -> bool:
+    return set(map(type, values)) <= _PLAIN_NUMBERS or all(map(_is_number, values))
 
 
 def clip(text: str) -> str:
@@ -176,12 +190,11 @@ def shown(value: Any) -> Shown:
     if isinstance(value, str):
         return Shown("text", clip(value))
     if isinstance(value, list) and 0 < len(value) <= MAX_SHOWN_ENTRIES:
-        if all(_is_number(entry) for entry in value):
-            return Shown("vector", rows=(tuple(show_number(entry) for entry in value),))
+        if _all_numbers(value):
+            return Shown("vector", rows=(tuple(map(show_number, value)),))
         width = len(value[0]) if isinstance(value[0], list) else 0
         if (width and width * len(value) <= MAX_SHOWN_ENTRIES
-                and all(isinstance(row, list) and len(row) == width
-                        and all(_is_number(entry) for entry in row) for row in value)):
-            return Shown("matrix", rows=tuple(tuple(show_number(entry) for entry in row)
-                                              for row in value))
+                and all(isinstance(row, list) and len(row) == width and _all_numbers(row)
+                        for row in value)):
+            return Shown("matrix", rows=tuple(tuple(map(show_number, row)) for row in value))
     return Shown("text", clip(json_text(value)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import markupsafe
@@ -16,7 +17,6 @@ from grader.assignment import load_assignment
 from grader.feedback import (
     Shown,
     formula_mathml,
-    item_frames,
     md_code,
     md_escape,
     render_feedback,
@@ -25,6 +25,8 @@ from grader.feedback import (
     worked_steps,
     write_feedback,
 )
+from grader.feedback_items import item_frames, worked_steps_html, worked_steps_markdown
+from grader.feedback_view import Worked
 from grader.frames import Frame
 from grader.grade import ClassResult, grade_class
 from grader.graph import Graph, Step
@@ -237,7 +239,7 @@ def test_a_formula_that_does_not_convert_is_shown_as_latex():
         "<mrow><mtext>If x_t is {a} &lt;b&gt;</mtext></mrow>")
 
 
-def test_value_and_math_snippets_escape_what_they_print():
+def test_value_and_math_snippets_escape_what_they_print(monkeypatch):
     """Do the HTML and Markdown snippets built in Python escape every value they print?"""
     assert Shown("none").html == '<span class="none">—</span>\n'
     assert Shown("number", "1<2").html == "<code>1&lt;2</code>\n"
@@ -252,9 +254,16 @@ def test_value_and_math_snippets_escape_what_they_print():
              r"\begin{bmatrix} ${a} & <b>", label="bad"),
     ))
     (bad,) = worked_steps(graph)
-    assert bad.formula_html == r"<code>b = \begin{bmatrix} &lt;script&gt;</code>"
-    assert bad.substituted_html == r"<code>=\begin{bmatrix} 2 &amp; &lt;b&gt;</code>"
-    assert bad.result_html == "<math><mrow><mi></mi><mo>=</mo><mn>6</mn></mrow></math>"
+    for direct in (False, True):
+        for frame in item_frames().all():
+            monkeypatch.setattr(frame, "direct", direct)
+        question = SimpleNamespace(steps=(bad,), worked=Worked((bad,)))
+        html = worked_steps_html(question)
+        assert r"<code>b = \begin{bmatrix} &lt;script&gt;</code>" in html
+        assert r"<code>=\begin{bmatrix} 2 &amp; &lt;b&gt;</code>" in html
+        assert "<math><mrow><mi></mi><mo>=</mo><mn>6</mn></mrow></math>" in html
+        assert "<script>" not in html and "<b>" not in html
+        assert "```math\n= \\begin{bmatrix} 2 & <b>\n```" in worked_steps_markdown(question)
 
 
 def test_worked_steps_reuse_given_values():
