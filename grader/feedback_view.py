@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +20,10 @@ from markupsafe import Markup
 from grader.assignment import Assignment
 from grader.grade import StudentResult
 from grader.graph import Graph, Step
-from grader.mathml import Converted, convert_rule, value_mathml
+from grader.mathml import Converted, convert_rule, scalar_mathml, value_mathml
 from grader.report_text import MarkdownText, Shown, show_number, shown
 from grader.results import PartResult, QuestionResult, round_points
-from grader.values import latex_value
+from grader.values import latex_number, latex_value
 
 STATUS_LABELS = {
     "correct": "Correct",
@@ -119,18 +119,38 @@ def points_text(value: float) -> str:
     return str(round_points(value))
 
 
+def _float(value: Any) -> float | None:
+    """The value as a float when it is one number stored as a float (most values), else None."""
+    if isinstance(value, float):
+        return float(value)
+    if type(value) is np.ndarray and value.shape == () and value.dtype == np.float64:
+        return float(value)
+    return None
+
+
 class _Typeset(dict):
-    """Values typeset on first use, then reused by every step that prints them."""
+    """Each value typeset on first use, then reused by every step that prints it:
+    name -> (MathML, MathML as an operand, LaTeX), as value_mathml and latex_value give them.
+    """
 
-    __slots__ = ("make",)
+    __slots__ = ("env",)
 
-    def __init__(self, make: Callable[[str], str]) -> None:
+    def __init__(self, env: Mapping[str, Any]) -> None:
         super().__init__()
-        self.make = make
+        self.env = env
 
-    def __missing__(self, name: str) -> str:
-        text = self[name] = self.make(name)
-        return text
+    def __missing__(self, name: str) -> tuple[str, str, MarkdownText]:
+        value = self.env[name]
+        x = _float(value)
+        if x is not None:
+            typeset = (*scalar_mathml(x), MarkdownText(latex_number(x)))
+        else:
+            mathml = value_mathml(value)
+            operand = (mathml if isinstance(value, np.ndarray) and value.ndim
+                       else value_mathml(value, operand=True))
+            typeset = (mathml, operand, MarkdownText(latex_value(value)))
+        self[name] = typeset
+        return typeset
 
 
 @dataclass(frozen=True)
@@ -181,18 +201,17 @@ def _substitution_plan(template: str, inputs: tuple[str, ...]
     return tuple(chunks), tuple(names)
 
 
-def _step_view(step: Step, env: Mapping[str, Any], latex: _Typeset,
-               mathml: tuple[_Typeset, _Typeset]) -> StepView:
+def _step_view(step: Step, env: Mapping[str, Any], typeset: _Typeset) -> StepView:
     rule = _rule(step.formula, step.substitution, step.inputs)
     chunks = rule.latex_chunks
     pieces = [chunks[0]]
     for name, chunk in zip(rule.latex_names, chunks[1:], strict=True):
-        pieces += [latex[name], chunk]
+        pieces += [typeset[name][2], chunk]
     substituted_latex = MarkdownText("".join(pieces))
-    result_latex = latex[step.name]
+    result_ml, _, result_latex = typeset[step.name]
     substitution = rule.substitution
-    substituted_ml = substitution.fill(env, mathml) if substitution is not None else None
-    result_ml = Markup(mathml[0][step.name])
+    substituted_ml = substitution.fill(env, typeset) if substitution is not None else None
+    result_ml = Markup(result_ml)
     # Positional, in the order of the fields: this runs for every step of every student.
     return StepView(
         step.name, step.label, step.part, rule.formula_ml, substituted_ml, result_ml,
@@ -202,8 +221,9 @@ def _step_view(step: Step, env: Mapping[str, Any], latex: _Typeset,
 
 def _result_text(value: Any) -> str:
     """A step's result on one line."""
-    if isinstance(value, float):  # Python and numpy float64 scalars, most results
-        return show_number(float(value))
+    x = _float(value)
+    if x is not None:
+        return show_number(x)
     if isinstance(value, np.ndarray | np.generic):
         value = value.tolist()
     return shown(value).compact
@@ -215,10 +235,8 @@ def worked_steps(graph: Graph, env: Mapping[str, Any] | None = None) -> tuple[St
     `env` is the graph's values when the caller has them already (`graph.evaluate()`).
     """
     env = graph.evaluate() if env is None else env
-    latex = _Typeset(lambda name: MarkdownText(latex_value(env[name])))
-    mathml = (_Typeset(lambda name: value_mathml(env[name])),
-              _Typeset(lambda name: value_mathml(env[name], operand=True)))
-    return tuple([_step_view(step, env, latex, mathml) for step in graph.steps])
+    typeset = _Typeset(env)
+    return tuple([_step_view(step, env, typeset) for step in graph.steps])
 
 
 def _comment(part: PartResult, description: str, hide: str | None) -> str:

@@ -13,7 +13,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,27 +55,28 @@ def value_mathml(value: Any, operand: bool = False) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<mtext>{'true' if value else 'false'}</mtext>"
     if isinstance(value, float):  # Python and numpy float64 scalars, most values
-        return _scalar_mathml(float(value), operand)
+        return scalar_mathml(float(value))[operand]
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return f"<mtext>{escape(clip(str(value)))}</mtext>"
     if array.ndim == 0:
-        return _scalar_mathml(float(array), operand)
+        return scalar_mathml(float(array))[operand]
     if array.ndim > 2:
         return f"<mtext>{escape(clip(json_text(array.tolist())))}</mtext>"
-    rows = array.reshape(-1, 1) if array.ndim == 1 else array
-    cells = "".join("<mtr>" + "".join(f"<mtd>{number_mathml(float(x))}</mtd>" for x in row)
-                    + "</mtr>" for row in rows)
+    rows = (array.reshape(-1, 1) if array.ndim == 1 else array).tolist()
+    cells = "".join(["<mtr>" + "".join([f"<mtd>{number_mathml(x)}</mtd>" for x in row])
+                     + "</mtr>" for row in rows])
     return f"<mrow><mo>[</mo><mtable>{cells}</mtable><mo>]</mo></mrow>"
 
 
-def _scalar_mathml(x: float, operand: bool) -> str:
+def scalar_mathml(x: float) -> tuple[str, str]:
+    """One number as MathML, and as an operand: in parentheses when negative or a product."""
     number = number_mathml(x)
-    if operand and (x < 0 or "×" in number):
-        return (f'<mrow><mo stretchy="false" lspace="0" rspace="0">(</mo>{number}'
-                f'<mo stretchy="false" lspace="0" rspace="0">)</mo></mrow>')
-    return number
+    if x < 0 or "×" in number:
+        return number, (f'<mrow><mo stretchy="false" lspace="0" rspace="0">(</mo>{number}'
+                        f'<mo stretchy="false" lspace="0" rspace="0">)</mo></mrow>')
+    return number, number
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,11 @@ class Converted:
     """The plain text when the whole rule is one \\text{...} (a statement, not math)."""
 
     def fill(self, env: Mapping[str, Any],
-             typeset: tuple[Mapping[str, str], Mapping[str, str]] | None = None
-             ) -> Markup | None:
+             typeset: Mapping[str, Sequence[str]] | None = None) -> Markup | None:
         """The MathML with the values of `env` in place; None when a value is missing.
 
-        `typeset` holds the values' MathML when the caller keeps them: by name, as
-        value_mathml(env[name]) and as value_mathml(env[name], operand=True).
+        `typeset` holds the values' MathML when the caller keeps them: by name, first as
+        value_mathml(env[name]), then as value_mathml(env[name], operand=True).
         """
         pieces = [self.chunks[0]]
         for name, operand, chunk in zip(self.names, self.operands, self.chunks[1:],
@@ -103,7 +103,7 @@ class Converted:
             if name not in env:
                 return None
             pieces += [value_mathml(env[name], operand=operand) if typeset is None
-                       else typeset[operand][name], chunk]
+                       else typeset[name][operand], chunk]
         return Markup("".join(pieces))
 
 
