@@ -131,6 +131,8 @@ def generate_command(assignment_path: Path, roster_path: Path, id_column: str | 
     with StderrProgress("generating", count) as progress:
         report = generate(assignment_path, roster_path, out_dir, pdf=not no_pdf,
                           students=students, id_column=id_column, progress=progress)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
     click.echo(f"{len(report.students)} students, {len(report.pdfs)} PDFs written to {out_dir}")
@@ -224,6 +226,8 @@ def demo_command(out_dir: Path, no_pdf: bool) -> None:
     with StderrProgress("demo", count) as progress:
         report = run_demo(out_dir, pdf=not no_pdf, progress=progress)
     generated = report.generated
+    for warning in generated.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for failure in generated.failures:
         click.echo(f"error: {failure}", err=True)
     click.echo(f"generated {len(generated.students)} assignments and "

@@ -10,7 +10,9 @@ from grader.assignment import Assignment, load_assignment
 from grader.documents import answer_key_tex, answers_template, assignment_tex, views
 from grader.errors import GraderError
 from grader.files import write_text_atomic
+from grader.latex_text import Transcription, recording
 from grader.roster import Roster, Student, load_roster
+from grader.values import latex_escape
 from grader.variants import load_or_draw, write_manifest
 
 Progress = Callable[[str], None]
@@ -37,11 +39,14 @@ class Layout:
 
 @dataclass
 class GenerateReport:
-    """What a generate run wrote, and which PDFs failed (named by student)."""
+    """What a generate run wrote, which PDFs failed (named by student), and warnings: text
+    with characters the PDF fonts lack, printed with stand-ins (one line for the assignment,
+    one per affected student)."""
 
     students: list[str] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def select_students(roster: Roster, wanted: Sequence[str] | None, roster_path: Path
@@ -66,8 +71,17 @@ def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bo
     layout = Layout(Path(out_dir))
     report = GenerateReport()
     documents = []
+    shared = _assignment_text_replaced(assignment)
+    if shared:
+        report.warnings.append(f"{assignment.path}: " + "; ".join(
+            f"{where} {transcription.summary(text)}" for where, text, transcription in shared))
+    shared_texts = {text for _, text, _ in shared}
     for student in chosen:
-        documents.append(_write_student(assignment, student, layout))
+        with recording() as replaced:
+            documents.append(_write_student(assignment, student, layout))
+        warning = _student_warning(student, replaced, shared_texts)
+        if warning:
+            report.warnings.append(warning)
         report.students.append(student.id)
         if progress:
             progress(student.id)
@@ -94,6 +108,35 @@ def split_document(source: str) -> tuple[str, str]:
     preamble, _, rest = source.partition(BEGIN_DOCUMENT)
     body, _, _ = rest.rpartition(END_DOCUMENT)
     return preamble, body
+
+
+def _assignment_text_replaced(assignment: Assignment) -> list[tuple[str, str, Transcription]]:
+    """The assignment's own texts (the same in every student's documents) that have characters
+    the PDF fonts lack: ``(field, text, transcription)``."""
+    fields = [("title", assignment.title), ("course", assignment.course),
+              ("due", assignment.due), ("instructions", assignment.instructions)]
+    fields += [(f"question {question.id} title", question.title)
+               for question in assignment.questions]
+    found = []
+    for where, text in fields:
+        with recording() as replaced:
+            latex_escape(text)
+        found += [(where, text, transcription) for text, transcription in replaced]
+    return found
+
+
+def _student_warning(student: Student, replaced: list[tuple[str, Transcription]],
+                     shared_texts: set[str]) -> str:
+    """One line naming the student and each text of their documents that prints with
+    stand-ins (their name, and any other text but the assignment's own), or ""."""
+    texts = dict(replaced)
+    own = [(text, transcription) for text, transcription in texts.items()
+           if text == student.name or text not in shared_texts]
+    if not own:
+        return ""
+    parts = [f"{'name' if text == student.name else 'text'} {transcription.summary(text)}"
+             for text, transcription in own]
+    return f"student {student.id}: " + "; ".join(parts)
 
 
 def _write_student(assignment: Assignment, student: Student, layout: Layout

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.latex_text import Transcriber
+
 DISPLAY_DECIMALS = 6
 """Decimals shown for numbers in worked solutions (the course asks for 4)."""
 
@@ -107,6 +109,7 @@ _LATEX_SPECIALS = {
 spaces (a blank line would end a paragraph, even inside \\textbf{} or \\text{}: the build
 would stop); other control characters, which pdfTeX rejects as invalid, are dropped."""
 _ESCAPES = str.maketrans(_LATEX_SPECIALS)
+_BEYOND_ASCII = Transcriber(_ESCAPES)
 
 
 def latex_escape(text: str) -> str:
@@ -115,5 +118,10 @@ def latex_escape(text: str) -> str:
     The one escaping function: every value a LaTeX template prints (render.py) and every
     word typeset in math (latex_value) goes through it. pylatex's escape_latex is not used: it
     prints ``^`` as ``\\^{}``, a circumflex accent (``ˆ``), not the character ``^``.
+    Characters beyond ASCII that our fonts lack (李, 🙂, Иван) get a stand-in, so no text can
+    stop the build (grader.latex_text, which also reports them).
     """
-    return str(text).translate(_ESCAPES)
+    text = str(text)
+    if text.isascii():
+        return text.translate(_ESCAPES)
+    return _BEYOND_ASCII(text)

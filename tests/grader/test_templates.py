@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from grader.assignment import Assignment, load_assignment
 from grader.documents import answer_key_tex, assignment_tex, views
-from grader.render import TEMPLATES_DIR
+from grader.latex_text import ACCENTS, GREEK, MATH, TRANSLITERATION, TYPESET, recording
+from grader.render import TEMPLATES_DIR, render_latex
 from grader.roster import Student
 from grader.values import format_number, latex_escape, to_jsonable
 from grader.variants import draw_student
@@ -29,8 +30,10 @@ PENDING = {"forecaster"}
 WITH_TEMPLATE = [name for name, family in FAMILIES.items()
                  if (TEMPLATES_DIR / "questions" / family.template).exists()]
 STUDENT = Student(id="s0001", name="Ada Lovelace")
+UNICODE_NAMES = ("李小龍", "Anna 🙂 Smith", "Иван Петров")
+"""Names with characters the PDF fonts lack: CJK, an emoji, Cyrillic."""
 HOSTILE_NAMES = ("O'Brien & Co_1", "100% $5 #1 {x} ~ ^ \\", r"\input{/etc/passwd}",
-                 r"\immediate\write18{touch /tmp/x}")
+                 r"\immediate\write18{touch /tmp/x}", *UNICODE_NAMES)
 COMPILE_TIMEOUT = 120
 
 LSTM_SCALAR = dict(FAMILIES["lstm_forward"].canonical)
@@ -188,6 +191,63 @@ def test_latex_escape_prints_each_character_literally(text, escaped):
     assert latex_escape(text) == escaped
 
 
+@pytest.mark.parametrize("text", [
+    "Zoë Gödel-Łukasiewicz, Ærøskøbing, Şahin Çelik İğdır, Dvořák Łódź Ő ű Ș ț Ŵ ŷ",
+    "– — “ ” ‘ ’ „ ‚ « » ‹ › … € £ ¥ © ® ° ± × ÷ § ¶ † ‡ • ‰ ← → ↑ ↓ ﬁ ﬂ ¿ ¡ ß Þ ð",
+    "no\u00a0break, soft\u00adhyphen",
+])
+def test_latex_escape_keeps_what_the_fonts_typeset(text):
+    """Do Latin-1, Latin Extended-A and the usual punctuation print as themselves, unreported?"""
+    with recording() as found:
+        assert latex_escape(text) == text
+        assert latex_escape("Jose\u0301 A\u030a") == "José Å"  # composed, not replaced
+    assert not found
+
+
+@pytest.mark.parametrize(("text", "latex", "shown"), [
+    ("李 Wei", "? Wei", "? Wei"),
+    ("Anna 🙂", "Anna ?", "Anna ?"),
+    ("👍🏽\ufe0f a\u200db\u2003c", "? ab c", "? ab c"),
+    ("Иван Щукин", "Ivan Shchukin", "Ivan Shchukin"),
+    ("Σοφία", r"\ensuremath{\Sigma}\ensuremath{o}\ensuremath{\varphi}\ensuremath{\iota}"
+     r"\ensuremath{\alpha}", "Σοφια"),
+    ("η ≤ 0.1, −1", r"\ensuremath{\eta} \ensuremath{\leq} 0.1, \ensuremath{-}1", "η ≤ 0.1, −1"),
+    ("Nguyễn Thị q\u0303", r"Nguy\~{\^{e}}n Th\d{i} \~{q}", "Nguyễn Thị q\u0303"),
+    ("Ħal ẞ Ĳssel ŉ", "Hal SS IJssel 'n", "Hal SS IJssel 'n"),
+    ("Ａ＄™ ①", r"A\$TM 1", "A$TM 1"),
+    ("x^李_1 {", r"x\textasciicircum{}?\_1 \{", "x^?_1 {"),
+])
+def test_latex_escape_puts_a_stand_in_for_what_the_fonts_lack(text, latex, shown):
+    """Does a character the fonts lack print as a readable stand-in (transliterated, in math,
+    built from accents, its plain form) or as ?, and is the text reported with its stand-ins?"""
+    with recording() as found:
+        assert latex_escape(text) == latex
+    [(recorded, transcription)] = found
+    assert recorded == text and transcription.shown == shown
+
+
+def test_the_warning_names_each_replaced_character_once():
+    with recording() as found:
+        latex_escape("李小 李 🙂\u200d")
+    [(text, transcription)] = found
+    assert transcription.summary(text) == (
+        '"李小 李 🙂" prints as "?? ? ?" '
+        "(no glyph in the PDF fonts for 李 U+674E, 小 U+5C0F, 🙂 U+1F642, U+200D)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_latex_escape_leaves_only_characters_the_fonts_typeset(text):
+    """Whatever the text, does the LaTeX hold only characters our fonts typeset?"""
+    assert set(latex_escape(text)) <= TYPESET | {"\t"}
+
+
+def test_every_character_in_the_table_prints_as_itself():
+    specials = set("\\{}$&#%_^~")
+    for char in TYPESET - specials:
+        assert latex_escape(char) == char, f"U+{ord(char):04X}"
+
+
 def test_every_printed_value_is_escaped_by_latex_escape(tmp_path):
     r"""Do the templates escape values with latex_escape: a caret in a name is \textasciicircum,
     never pylatex's \^{} (which typesets a circumflex accent)?"""
@@ -313,3 +373,67 @@ def test_caret_tilde_and_backslash_print_literally_in_the_pdf(tmp_path):
         text = _pdf_text(tmp_path / kind)
         assert (name if kind == "literal" else "Ann Lee") in text
         assert "\u02c6" not in text  # the circumflex accent pylatex's \^{} typesets
+
+
+def _compile(tex: str, directory: Path) -> tuple[int, str, str]:
+    """Compile and return the exit status, output and log (pdflatex may split a UTF-8
+    character where it breaks a line of output, so neither is decoded strictly)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "doc.tex").write_text(tex, encoding="utf-8")
+    env = {**os.environ, "openin_any": "p", "openout_any": "p"}
+    process = subprocess.run(
+        ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=directory, env=env, capture_output=True, timeout=COMPILE_TIMEOUT, check=False)
+    log = (directory / "doc.log").read_text(encoding="utf-8", errors="replace")
+    return process.returncode, process.stdout.decode("utf-8", "replace"), log
+
+
+@pytest.mark.slow
+def test_every_kept_character_and_every_stand_in_compiles_in_every_font(tmp_path):
+    """Does pdflatex, with our preamble and missing glyphs made errors, typeset every character
+    the table keeps and every stand-in, in each font the templates use?"""
+    stand_ins = "".join([*GREEK, *MATH, *TRANSLITERATION, "李🙂\u200d\u2003"])
+    accents = "".join(f"{base}{mark}" for mark in ACCENTS for base in "eiqé{ ")
+    texts = ["".join(sorted(TYPESET)), stand_ins, accents, "Nguyễn Thị Σοφία ŉ ①"]
+    contexts = ("{}", r"\textbf{{{}}}", r"\textit{{{}}}", r"\textbf{{\textit{{{}}}}}",
+                r"\texttt{{{}}}", r"\section*{{{}}}", r"\({{}}\text{{{}}}\)")
+    body = "\n\n".join(context.format(latex_escape(text)) for text in texts
+                        for context in contexts)
+    tex = (render_latex("preamble.tex.j2") + "\\tracinglostchars=3\n\\begin{document}\n"
+           + body + "\n\\end{document}\n")
+    returncode, output, log = _compile(tex, tmp_path)
+    assert returncode == 0, output[-3000:]
+    assert "Missing character" not in log and "not set up for use" not in log
+
+
+@pytest.mark.slow
+def test_generate_builds_every_pdf_and_names_students_whose_names_change(tmp_path):
+    """Does a roster with a CJK name, an emoji and a Cyrillic name give every student their
+    PDFs (exit status 0), with stand-ins in the PDF and one warning naming each such student?"""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    _assignment(tmp_path, _canonical(["adam_update"]))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"s{k},{name}\n" for k, name in enumerate(
+        [*UNICODE_NAMES, "Zoë Gödel – “Ło”"], start=1)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "assignment.yaml"),
+                                       "--roster", str(roster), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        'warning: student s1: name "李小龍" prints as "???" '
+        "(no glyph in the PDF fonts for 李 U+674E, 小 U+5C0F, 龍 U+9F8D)",
+        'warning: student s2: name "Anna 🙂 Smith" prints as "Anna ? Smith" '
+        "(no glyph in the PDF fonts for 🙂 U+1F642)",
+        'warning: student s3: name "Иван Петров" prints as "Ivan Petrov" '
+        "(no glyph in the PDF fonts for И U+0418, в U+0432, а U+0430, н U+043D, П U+041F, "
+        "е U+0435, т U+0442, р U+0440, о U+043E)",
+    ]
+    for student, shown in (("s1", "???"), ("s2", "Anna ? Smith"), ("s3", "Ivan Petrov"),
+                           ("s4", "Zoë Gödel – “Ło”")):
+        for pdf in (out / "pdf" / f"{student}.pdf", out / "keys" / f"{student}-key.pdf"):
+            text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True, timeout=COMPILE_TIMEOUT).stdout
+            assert f"{shown} ({student})" in text, pdf
