@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 from pylatex import Matrix, Tabular
-from pylatex.utils import escape_latex
 
 from grader.latex_build import DEFAULT_STRATEGY, build_class_pdfs, compile_combined
 from grader.pdf_split import combined_source
+from grader.values import latex_escape
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -94,7 +94,7 @@ is trained with the hyperparameters of Table~{number}.
 
 def student_body(rng: np.random.Generator, student_id: int, name: str) -> str:
     """The body of one student's handout, between \\begin{document} and \\end{document}."""
-    header = escape_latex(f"{name} ({student_id})")
+    header = latex_escape(f"{name} ({student_id})")
     questions = "".join(question(rng, number) for number in range(1, 5))
     return rf"""\fancyhead[L]{{Deep Learning, Homework 3}}
 \fancyhead[R]{{{header}}}
