@@ -41,7 +41,7 @@ STATUS_MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepView:
     """One line of the worked solution, as MathML (None: show the LaTeX) and as LaTeX.
 
@@ -62,7 +62,7 @@ class StepView:
     result_text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartView:
     """One graded part as the feedback prints it."""
 
@@ -80,7 +80,7 @@ class PartView:
     correct_step: StepView | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuestionView:
     """One question: its parts, a note shared by all of them, and the worked solution."""
 
@@ -114,6 +114,7 @@ Solved = dict[tuple[str, str], Worked]
 """Worked solutions already built, by (question id, params as JSON): fixed params repeat."""
 
 
+@functools.lru_cache(maxsize=1024)
 def points_text(value: float) -> str:
     """Points as printed: at most 4 decimals, whole numbers without a fraction."""
     return str(round_points(value))
@@ -301,10 +302,11 @@ def student_context(assignment: Assignment, student: StudentResult,
     questions = [_question_view(assignment, qid, graded, student.variants[qid].params,
                                 student.problem, solved)
                  for qid, graded in student.questions.items()]
-    percent = f"{100 * student.total / student.max:.0f}%" if student.max else "–"
+    total, maximum = student.total, student.max
+    percent = f"{100 * total / maximum:.0f}%" if maximum else "–"
     return {
         "assignment": assignment, "student": student.student, "problem": student.problem,
-        "total": points_text(student.total), "max": points_text(student.max),
+        "total": points_text(total), "max": points_text(maximum),
         "percent": percent, "questions": questions,
         "statuses": [(status, STATUS_LABELS[status], meaning)
                      for status, meaning in STATUS_MEANINGS.items()],

@@ -92,7 +92,7 @@ def markdown_environment() -> jinja2.Environment:
 
 # ----------------------------------------------------------------------------- values
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shown:
     """A value ready to print: kind none, number, text, vector or matrix (rows of entries)."""
 
@@ -120,9 +120,7 @@ class Shown:
             return Markup(f"<code>{escape(self.text)}</code>\n")
         if self.kind == "text":
             return Markup(f'<span class="text">{escape(self.text)}</span>\n')
-        rows = "".join(["<tr>" + "".join([f"<td>{entry}</td>" for entry in (
-            row if _HTML_SPECIALS.search("".join(row)) is None else map(escape, row))]) + "</tr>"
-            for row in self.rows])
+        rows = "".join([_table_row(row) for row in self.rows])
         return Markup(f'<table class="matrix">{rows}</table>\n')
 
     @property
@@ -133,6 +131,14 @@ class Shown:
 
 _HTML_SPECIALS = re.compile("[&<>'\"]")
 """What markupsafe's escape changes: text without them is printed as it is."""
+
+
+def _table_row(entries: tuple[str, ...]) -> str:
+    if not entries:
+        return "<tr></tr>"
+    if _HTML_SPECIALS.search("".join(entries)) is not None:
+        entries = tuple(str(escape(entry)) for entry in entries)
+    return "<tr><td>" + "</td><td>".join(entries) + "</td></tr>"
 
 
 def show_number(x: Any) -> str:
