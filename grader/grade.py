@@ -9,7 +9,7 @@ from pathlib import Path
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
 from grader.errors import GraderError, InputFileError, ParamError
-from grader.grading import grade_question
+from grader.grading import InstanceCache, grade_question
 from grader.parallel import ordered_map
 from grader.results import QuestionResult
 from grader.results_file import student_results_text
@@ -50,12 +50,17 @@ class ClassResult:
 
 
 def grade_student(assignment: Assignment, student: Student, submissions: Path,
-                  variants_dir: Path | None) -> StudentResult:
-    """Grade one student's folder; a bad submission becomes messages, never an exception."""
+                  variants_dir: Path | None, instances: InstanceCache | None = None
+                  ) -> StudentResult:
+    """Grade one student's folder; a bad submission becomes messages, never an exception.
+
+    ``instances`` shares solved instances between the students of one run.
+    """
     variants = load_or_draw(assignment, variants_dir, student.id)
     submission = read_answers(submissions / student.id, submissions)
     try:
-        questions = _grade_questions(assignment, student, variants, submission, submissions)
+        questions = _grade_questions(assignment, student, variants, submission, submissions,
+                                     instances)
     except ParamError as error:
         source = manifest_path(variants_dir, student.id) if variants_dir else assignment.path
         raise InputFileError(source, f"student {student.id}: {error}") from None
@@ -64,7 +69,8 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
 
 def _grade_questions(assignment: Assignment, student: Student,
                      variants: Mapping[str, QuestionVariant], submission: AnswersFile,
-                     submissions: Path) -> dict[str, QuestionResult]:
+                     submissions: Path, instances: InstanceCache | None
+                     ) -> dict[str, QuestionResult]:
     questions = {}
     for question in assignment.questions:
         variant = variants[question.id]
@@ -73,7 +79,8 @@ def _grade_questions(assignment: Assignment, student: Student,
             questions[question.id] = _check_files(assignment, question, variant,
                                                   submissions / student.id, given)
         else:
-            questions[question.id] = grade_question(question, variant.params, given, problem)
+            questions[question.id] = grade_question(question, variant.params, given, problem,
+                                                     instances)
     return questions
 
 
@@ -114,9 +121,10 @@ def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
     outputs (feedback pages) are written while the result is at hand, on every core.
     """
     result = ClassResult(assignment, unknown_folders=stray_folders(roster, submissions))
+    instances = InstanceCache()  # each worker process fills its own copy
 
     def grade_one(student: Student) -> StudentResult:
-        graded = grade_student(assignment, student, submissions, variants_dir)
+        graded = grade_student(assignment, student, submissions, variants_dir, instances)
         if after is not None:
             after(graded)
         return replace(graded, results_text=student_results_text(graded))

@@ -12,6 +12,7 @@ For each part, in the order a student computes them:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,53 +28,133 @@ from grader.values import to_jsonable
 
 
 def grade_question(question: Question, params_raw: Mapping[str, Any],
-                   given: Mapping[str, Any] | None, problem: str | None = None
-                   ) -> QuestionResult:
-    """Grade one question; `given` is the student's {part: value}, `problem` why it is absent."""
-    family = question.family
-    graph = family.build(family.parse(params_raw))
-    env = graph.evaluate()
-    parts = graph.parts()
-    points = question.part_points(parts)
+                   given: Mapping[str, Any] | None, problem: str | None = None,
+                   instances: InstanceCache | None = None) -> QuestionResult:
+    """Grade one question; `given` is the student's {part: value}, `problem` why it is absent.
+
+    ``instances`` keeps solved instances for the whole run: students who share numbers (fixed
+    params, or a draw from a small pool) share one solution, its allowances and its mistakes.
+    """
+    instance = (instances.get(question, params_raw) if instances is not None
+                else Instance.solve(question, params_raw))
+    env, parts, points = instance.env, instance.parts, instance.points
+    solution = Solution(instance.graph, env)
     if not isinstance(given, Mapping):
         status = "invalid" if given is not None or problem else "missing"
         message = problem or ("expected a mapping of part names to values" if given is not None
                               else "question not answered")
-        results = {part: PartResult(status, 0.0, to_jsonable(env[part]), None, message)
+        results = {part: PartResult(status, 0.0, instance.shown[part], None, message)
                    for part in parts}
-        return QuestionResult(results, points, solution=Solution(graph, env))
-    grading = _QuestionGrading(question, graph, env, given)
+        return QuestionResult(results, points, solution=solution)
+    grading = _QuestionGrading(instance, given)
     results = {part: grading.part(part) for part in parts}
     unknown = sorted(set(map(str, given)) - set(parts))
     notes = (f"ignored unknown part(s): {', '.join(unknown)}",) if unknown else ()
-    return QuestionResult(results, points, notes, Solution(graph, env))
+    return QuestionResult(results, points, notes, solution)
+
+
+class Instance:
+    """One question's instance solved once: what grading any student against it needs.
+
+    Everything here depends on the numbers alone, never on a student's answers: the graph and
+    its values, the parts' points and allowances, and each catalogued mistake's graph
+    evaluated from the exact inputs.
+    """
+
+    def __init__(self, question: Question, graph: Graph):
+        self.question, self.graph = question, graph
+        self.env = graph.evaluate()
+        self.parts = graph.parts()
+        self.points = question.part_points(self.parts)
+        self.shown = {part: to_jsonable(self.env[part]) for part in self.parts}
+        self.least = least_allowances(self.env, self.parts, question.tolerance_for)
+        self._allowed: dict[str, np.ndarray] | None = None
+        self._mistaken: list[tuple[str, Graph, _Rerun]] | None = None
+
+    @classmethod
+    def solve(cls, question: Question, params_raw: Mapping[str, Any]) -> Instance:
+        family = question.family
+        return cls(question, family.build(family.parse(params_raw)))
+
+    @property
+    def allowed(self) -> dict[str, np.ndarray]:
+        """Each part's allowance around the key (propagated through the graph once)."""
+        if self._allowed is None:
+            self._allowed = allowances(self.graph, self.question.tolerance_for, self.env)
+        return self._allowed
+
+    def mistaken(self) -> list[tuple[str, Graph, _Rerun]]:
+        """Each mistake variant that can show here: its graph, evaluated from exact inputs.
+
+        Only the steps a mistake rewrites, and those downstream of them, are run again; the
+        rest keep their values from the correct graph's evaluation. A variant that reaches
+        nothing posed here (a loss convention when no loss is asked) is left out.
+        """
+        if self._mistaken is None:
+            self._mistaken = []
+            for mistake in self.question.family.mistakes:
+                for variant in mistake.variants:
+                    graph = self.graph.rewritten(variant.rewrite)
+                    try:
+                        with np.errstate(all="ignore"):
+                            exact = _rerun_changed(self.graph, graph, self.env, {})
+                    except (ValueError, TypeError, ArithmeticError):
+                        continue
+                    if exact.moved:
+                        self._mistaken.append((mistake.id, graph, exact))
+        return self._mistaken
+
+
+class InstanceCache:
+    """Solved instances by (question id, params), kept for one grading run (one assignment).
+
+    Bounded: a class whose every student has their own numbers gains nothing from it, so the
+    oldest instance goes once `MAX_INSTANCES` are kept.
+    """
+
+    MAX_INSTANCES = 64
+
+    def __init__(self) -> None:
+        self._instances: dict[tuple[str, str], Instance] = {}
+
+    def __len__(self) -> int:
+        return len(self._instances)
+
+    def get(self, question: Question, params_raw: Mapping[str, Any]) -> Instance:
+        key = (question.id, json.dumps(params_raw, sort_keys=True, default=repr))
+        instance = self._instances.get(key)
+        if instance is None:
+            instance = Instance.solve(question, params_raw)
+            if len(self._instances) >= self.MAX_INSTANCES:
+                del self._instances[next(iter(self._instances))]
+            self._instances[key] = instance
+        return instance
 
 
 class _QuestionGrading:
-    """One student's answers to one question, with what grading them needs, computed once.
+    """One student's answers to one instance, with what grading them needs, computed once.
 
     The student's own environment (every node evaluated with their usable answers in place)
     gives follow-through: a part's step re-run on it uses the student's own values of its
-    inputs. Each mistaken graph is evaluated the same two ways, only when some part is wrong.
+    inputs. Each mistaken graph is evaluated the same way, only when some part is wrong.
     """
 
-    def __init__(self, question: Question, graph: Graph, env: Mapping[str, Any],
-                 given: Mapping[str, Any]):
-        self.question, self.graph, self.env, self.given = question, graph, env, given
-        words = question.family.words
+    def __init__(self, instance: Instance, given: Mapping[str, Any]):
+        self.instance, self.given = instance, given
+        self.question, self.graph, self.env = instance.question, instance.graph, instance.env
+        words = self.question.family.words
+        env = self.env
         self.readings = {part: read_given(given[part], env[part], words)
-                         for part in graph.parts() if given.get(part) is not None}
+                         for part in instance.parts if given.get(part) is not None}
         self.usable = {part: reading.value for part, reading in self.readings.items()
                        if not reading.problem}
-        self._allowed: dict[str, np.ndarray] | None = None
-        self._least: dict[str, np.ndarray] | None = None
         self._from_own: dict[str, tuple[Any, np.ndarray | None] | None] = {}
         self._own: tuple[dict, dict] | None = None
         self._mistaken: list[tuple[str, Graph, _Rerun, _Rerun]] | None = None
 
     def part(self, part: str) -> PartResult:
         expected = self.env[part]
-        shown_expected = to_jsonable(expected)
+        shown_expected = self.instance.shown[part]
         if part not in self.readings:
             return PartResult("missing", 0.0, shown_expected, None, "no answer given")
         reading = self.readings[part]
@@ -102,17 +183,11 @@ class _QuestionGrading:
 
     @property
     def allowed(self) -> dict[str, np.ndarray]:
-        """Each part's allowance around the key (propagated through the graph once)."""
-        if self._allowed is None:
-            self._allowed = allowances(self.graph, self.question.tolerance_for, self.env)
-        return self._allowed
+        return self.instance.allowed
 
     def surely_right(self, part: str, value: Any) -> bool:
         """Within the least allowance the part can have: right without propagating."""
-        if self._least is None:
-            self._least = least_allowances(self.env, self.graph.parts(),
-                                           self.question.tolerance_for)
-        least = self._least.get(part)
+        least = self.instance.least.get(part)
         return least is not None and bool(matches(value, self.env[part], least).all())
 
     def own_environment(self) -> tuple[dict, dict]:
@@ -142,26 +217,18 @@ class _QuestionGrading:
             return None
 
     def mistaken(self) -> list[tuple[str, Graph, _Rerun, _Rerun]]:
-        """Each mistake variant that can show here: its graph, evaluated from exact inputs and
-        from the student's own.
-
-        Only the steps a mistake rewrites, and those downstream of them, are run again; the
-        rest keep their values from the correct graph's evaluations.
-        """
+        """Each mistake variant that can show here: its graph, evaluated from exact inputs
+        (the instance's) and from the student's own."""
         if self._mistaken is None:
             self._mistaken = []
             own_env = self.own_environment()[0]
-            for mistake in self.question.family.mistakes:
-                for variant in mistake.variants:
-                    graph = self.graph.rewritten(variant.rewrite)
-                    try:
-                        with np.errstate(all="ignore"):
-                            exact = _rerun_changed(self.graph, graph, self.env, {})
-                            own = _rerun_changed(self.graph, graph, own_env, self.usable)
-                    except (ValueError, TypeError, ArithmeticError):
-                        continue
-                    if exact.moved:  # else it reaches nothing posed here (no loss asked)
-                        self._mistaken.append((mistake.id, graph, exact, own))
+            for mistake_id, graph, exact in self.instance.mistaken():
+                try:
+                    with np.errstate(all="ignore"):
+                        own = _rerun_changed(self.graph, graph, own_env, self.usable)
+                except (ValueError, TypeError, ArithmeticError):
+                    continue
+                self._mistaken.append((mistake_id, graph, exact, own))
         return self._mistaken
 
     def diagnose(self, part: str, value: Any) -> str | None:
