@@ -109,7 +109,8 @@ class InstanceCache:
     """Solved instances by (question id, params), kept for one grading run (one assignment).
 
     Bounded: a class whose every student has their own numbers gains nothing from it, so the
-    oldest instance goes once `MAX_INSTANCES` are kept.
+    least recently used instance goes once `MAX_INSTANCES` are kept; an instance every student
+    shares (fixed params) stays however many one-off draws pass through.
     """
 
     MAX_INSTANCES = 64
@@ -122,12 +123,12 @@ class InstanceCache:
 
     def get(self, question: Question, params_raw: Mapping[str, Any]) -> Instance:
         key = (question.id, json.dumps(params_raw, sort_keys=True, default=repr))
-        instance = self._instances.get(key)
+        instance = self._instances.pop(key, None)  # re-inserted last: the most recent
         if instance is None:
             instance = Instance.solve(question, params_raw)
             if len(self._instances) >= self.MAX_INSTANCES:
                 del self._instances[next(iter(self._instances))]
-            self._instances[key] = instance
+        self._instances[key] = instance
         return instance
 
 

@@ -57,3 +57,14 @@ def test_cache_is_bounded():
         params = {**CANONICAL, "t": t}
         cache.get(_question(params), params)
     assert len(cache) == InstanceCache.MAX_INSTANCES
+
+
+def test_shared_instance_outlives_one_off_draws():
+    """Is the instance every student uses kept while many one-off instances pass through?"""
+    cache, fixed = InstanceCache(), _question(CANONICAL, "fixed")
+    shared = cache.get(fixed, CANONICAL)
+    for t in range(2, 4 * InstanceCache.MAX_INSTANCES):
+        params = {**CANONICAL, "t": t}
+        cache.get(_question(params), params)
+        assert cache.get(fixed, CANONICAL) is shared
+    assert len(cache) == InstanceCache.MAX_INSTANCES
