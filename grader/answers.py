@@ -85,7 +85,10 @@ def to_number(value: Any, integer: bool = False) -> float:
     if isinstance(value, bool):
         raise AnswerError(f"expected a number, got {str(value).lower()}")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past float's range, 1.8e308
+            raise AnswerError("a number too large to be an answer") from None
     elif isinstance(value, str):
         number = _parse_number_text(value.strip(), integer)
     elif value is None:
@@ -93,7 +96,7 @@ def to_number(value: Any, integer: bool = False) -> float:
     else:
         raise AnswerError(f"expected a number, got {_describe(value)}")
     if not math.isfinite(number):
-        raise AnswerError("NaN and infinity are not answers")
+        raise AnswerError("NaN, infinity and numbers beyond 1.8e308 are not answers")
     return number
 
 

@@ -26,8 +26,10 @@ def test_numbers_and_numeric_text(text, number):
 
 @pytest.mark.parametrize(("value", "message"), [
     ("abc", "'abc' is not a number"), (True, "expected a number, got true"),
-    (float("nan"), "NaN"), ("inf", "is not a number"), (float("inf"), "NaN and infinity"),
+    (float("nan"), "NaN"), ("inf", "is not a number"), (float("inf"), "NaN, infinity"),
     ("1/0", "divides by zero"), (None, "no value"), ({"a": 1}, "got a mapping"),
+    pytest.param(10**400, "too large", id="400-digit int"),
+    pytest.param("1" + "0" * 400, "beyond 1.8e308", id="400-digit text"),
 ])
 def test_non_numbers_are_refused_with_a_reason(value, message):
     """Is text, a boolean, NaN, infinity or a mapping refused with a clear reason?"""
@@ -149,7 +151,8 @@ def test_parser_never_crashes_on_arbitrary_bytes(fuzz_root, data, suffix):
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+    | st.integers(min_value=-(2**1100), max_value=2**1100),  # past float's range too
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
                                                                 max_size=3),
     max_leaves=20)

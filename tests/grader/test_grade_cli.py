@@ -119,6 +119,7 @@ BAD_SUBMISSIONS = {
     "wrong_types": ("answers.yaml", b"q1: {V: [[a, b]], S: {x: 1}, W: true}\nq2: {s1: 7}\n"),
     "nan_inf": ("answers.yaml", b"q1: {V: [[.nan, .inf]]}\n"),
     "huge": ("answers.yaml", b"q1: " + b"1" * 2_000_000 + b"\n"),
+    "huge_number": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 400 + b']]}}'),
     "binary": ("answers.yaml", bytes(range(256)) * 4),
     "list": ("answers.yaml", b"- 1\n"),
     "missing_folder": None,
