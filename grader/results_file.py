@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from grader.results import PartResult, QuestionResult, round_points
+from grader.values import significant
 
 if TYPE_CHECKING:
     from grader.grade import ClassResult, StudentResult
@@ -82,7 +83,7 @@ def _part_document(part: PartResult, points: float) -> dict:
         "status": part.status,
         "score": round_points(points * part.fraction),
         "max": round_points(points),
-        "expected": part.expected,
+        "expected": significant(part.expected),
         "given": part.given,
         "mistake": part.mistake,
         "message": part.message,

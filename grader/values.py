@@ -26,6 +26,23 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+KEY_DIGITS = 10
+"""Significant digits of reference answers in written files (results.json, the variants
+manifests). NumPy's exp and tanh, and BLAS, differ in the last bits between CPUs (with and
+without AVX-512); ten digits are far finer than any tolerance and the same on every machine."""
+
+
+def significant(value: Any, digits: int = KEY_DIGITS) -> Any:
+    """A JSON-like value with each float rounded to `digits` significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, list):
+        return [significant(entry, digits) for entry in value]
+    if isinstance(value, dict):
+        return {key: significant(entry, digits) for key, entry in value.items()}
+    return value
+
+
 def format_number(x: float, decimals: int = DISPLAY_DECIMALS) -> str:
     """A number as a person writes it: integers plain, others to `decimals` places."""
     x = float(x)

@@ -19,7 +19,7 @@ from grader.assignment import Assignment, Question
 from grader.errors import GraderError, InputFileError
 from grader.fairness import is_fair
 from grader.files import write_text_atomic
-from grader.values import to_jsonable
+from grader.values import significant, to_jsonable
 
 MAX_RESAMPLES = 200
 """Draws per question before giving up on finding a fair variant (a few are usually enough)."""
@@ -69,7 +69,8 @@ def manifest_path(out_dir: Path, student_id: str) -> Path:
 
 def manifest_text(variants: Mapping[str, QuestionVariant]) -> str:
     """The manifest as canonical JSON text (stable key order, so reruns are byte-identical)."""
-    document = {qid: {"family": v.family, "params": v.params, "answers": v.answers}
+    document = {qid: {"family": v.family, "params": v.params,
+                      "answers": significant(dict(v.answers))}
                 for qid, v in variants.items()}
     return json.dumps(document, indent=1, sort_keys=False, allow_nan=False) + "\n"
 

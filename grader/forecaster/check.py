@@ -18,6 +18,7 @@ from grader.forecaster.spec import Architecture
 from grader.forecaster.weights import EXPORT_HINT, PICKLE_SUFFIXES, load_tensors
 from grader.graph import Mistake
 from grader.results import PartResult
+from grader.values import significant
 
 DEFAULT_METRIC_RTOL = 0.02
 """Claimed test MSE and L1 may differ from the re-run by 2%: GPU runs (TF32 in cuDNN) and
@@ -27,6 +28,10 @@ DEFAULT_CLAIM_ATOL = 5e-5
 DEFAULT_PREDICTIONS_ATOL = 1e-2
 DEFAULT_PREDICTIONS_RTOL = 1e-2
 """Each predicted value may differ from the re-run by atol + rtol·|value| (GPU and rounding)."""
+RERUN_DIGITS = 5
+"""Significant digits kept of the re-run's scores (and shown of its predictions): float32
+arithmetic differs between CPUs from about the 7th digit (NumPy's exp kernels with and without
+AVX-512, BLAS blocking), and the same submission must get the same results on any machine."""
 PARTS = ("architecture", "param_count", "test_mse", "test_l1", "predictions", "baseline")
 
 
@@ -68,8 +73,8 @@ def rerun(model: MatchedModel, data: TestData) -> Rerun:
     naive_mse = math.nan
     if features == outputs:
         naive_mse = float(np.mean((data.X[:, -1, :].astype(np.float64) - data.y) ** 2))
-    return Rerun(predictions, float(np.mean(error ** 2)), float(np.mean(np.abs(error))),
-                 naive_mse)
+    return Rerun(predictions, significant(float(np.mean(error ** 2)), RERUN_DIGITS),
+                 significant(float(np.mean(np.abs(error))), RERUN_DIGITS), naive_mse)
 
 
 def check_forecaster(weights_path: Path, test_data: Path | TestData, claims: Mapping[str, Any],
@@ -241,13 +246,15 @@ def _predictions(path: Path, outcome: Rerun | PartResult, tolerance: Tolerances,
     summary = f"{reference.shape[0]} rows of {reference.shape[1]} values"
     if not off.any():
         return PartResult("correct", 1.0, summary, path.name,
-                          f"{path.name}: all {summary} agree with the re-run (largest "
-                          f"difference {gap.max():.2g})")
+                          f"{path.name}: all {summary} agree with the re-run (within "
+                          f"{tolerance.predictions_atol:g} + {100 * tolerance.predictions_rtol:g}% "
+                          "of each value)")
     row, column = np.unravel_index(int(np.argmax(np.where(off, gap, -1.0))), gap.shape)
     return PartResult("incorrect", 0.0, summary, path.name,
                       f"{path.name}: {int(off.sum())} of {off.size} values differ from the "
                       f"re-run; e.g. row {row + 1}, column {column + 1}: "
-                      f"{given[row, column]:.6g} instead of {reference[row, column]:.6g}")
+                      f"{given[row, column]:.6g} instead of "
+                      f"{reference[row, column]:.{RERUN_DIGITS}g}")
 
 
 def _baseline(outcome: Rerun | PartResult) -> PartResult:

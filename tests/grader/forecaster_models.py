@@ -9,7 +9,12 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from grader.forecaster.check import RERUN_DIGITS
 from grader.forecaster.synthetic import write_windows
+
+SCORE_REL = 1e-5 + 0.5 * 10 ** (1 - RERUN_DIGITS)
+"""How far a re-run score may be from torch's: float32 agreement, then the rounding to
+RERUN_DIGITS significant digits that keeps results the same on every CPU."""
 
 
 class Stacked(nn.Module):

@@ -14,7 +14,14 @@ from grader.forecaster.question import check_submission, count_mistakes
 from grader.forecaster.spec import Architecture
 from grader.forecaster.synthetic import make_splits, write_windows
 from problems import get_family
-from tests.grader.forecaster_models import model, predict, save_safetensors, windows, write_data
+from tests.grader.forecaster_models import (
+    SCORE_REL,
+    model,
+    predict,
+    save_safetensors,
+    windows,
+    write_data,
+)
 
 pytestmark = pytest.mark.torch
 
@@ -60,8 +67,8 @@ def test_honest_submission_passes_every_check(setup):
               "test_l1": round(setup["l1"], 4)}
     results = _check(setup, claims, predictions_path=csv)
     assert {part: r.status for part, r in results.items()} == dict.fromkeys(results, "correct")
-    assert results["test_mse"].expected == pytest.approx(setup["mse"], rel=1e-5)
-    assert results["test_l1"].expected == pytest.approx(setup["l1"], rel=1e-5)
+    assert results["test_mse"].expected == pytest.approx(setup["mse"], rel=SCORE_REL)
+    assert results["test_l1"].expected == pytest.approx(setup["l1"], rel=SCORE_REL)
     assert results["baseline"].expected == pytest.approx(setup["naive"], rel=1e-6)
     assert all(r.fraction == 1.0 for r in results.values())
 

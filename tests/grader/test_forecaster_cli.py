@@ -10,7 +10,14 @@ import yaml
 from click.testing import CliRunner
 
 from grader.cli import main
-from tests.grader.forecaster_models import model, predict, save_safetensors, windows, write_data
+from tests.grader.forecaster_models import (
+    SCORE_REL,
+    model,
+    predict,
+    save_safetensors,
+    windows,
+    write_data,
+)
 
 pytestmark = pytest.mark.torch
 
@@ -60,7 +67,7 @@ def test_json_output_and_data_from_params(files):
     assert printed["test_data"]["windows"] == 16
     parts = printed["parts"]
     assert parts["test_mse"]["status"] == "incorrect"
-    assert parts["test_mse"]["expected"] == pytest.approx(files["mse"], rel=1e-5)
+    assert parts["test_mse"]["expected"] == pytest.approx(files["mse"], rel=SCORE_REL)
     assert parts["param_count"]["status"] == "missing"
     assert set(parts["architecture"]) == {"status", "fraction", "expected", "given",
                                           "message", "mistake"}

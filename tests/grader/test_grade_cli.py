@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,23 @@ def test_demo_results_match_the_golden(demo_run, update_goldens):
     out, _ = demo_run
     assert_matches_golden(GOLDENS_DIR / "demo_results.json",
                           (out / "graded" / "results.json").read_text(), update_goldens)
+
+
+def test_outputs_are_the_same_on_a_cpu_without_vector_extensions(demo_run, tmp_path):
+    """Do generic kernels (no AVX2 or AVX-512 in NumPy, a generic core in OpenBLAS), as on an
+    older CPU, give every output file of the demo byte for byte?"""
+    from numpy._core import _multiarray_umath
+
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Prescott",
+           "NPY_DISABLE_CPU_FEATURES": " ".join(_multiarray_umath.__cpu_dispatch__)}
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-c", "from grader.cli import main; main()", "demo",
+                          "--no-pdf", "--out", str(out)], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    files = sorted(p.relative_to(demo_run[0]) for p in demo_run[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    for relative in files:
+        assert (out / relative).read_bytes() == (demo_run[0] / relative).read_bytes(), relative
 
 
 def test_results_follow_the_spec(demo_run):
