@@ -167,6 +167,8 @@ def grade_command(assignment_path: Path, submissions: Path, out_dir: Path,
 
 def grading_summary(report) -> str:
     """The closing lines of a grade run: counts, strays, missing folders, flags, outputs."""
+    from grader.grade import grader_failures
+
     students = report.result.students
     lines = [f"graded {len(students)} students into {report.out_dir}"]
     if report.missing_folders:
@@ -179,6 +181,9 @@ def grading_summary(report) -> str:
         lines.append(f"unusable submissions: {', '.join(unusable)}")
     if report.flags:
         lines.append(f"integrity flags: {len(report.flags)} (see summary.html)")
+    lines.extend(f"grader bug on {student.student.id} question {question} (graded invalid; "
+                 f"grade it by hand and please report it): {failure}"
+                 for student, question, failure in grader_failures(report.result))
     return "\n".join(lines)
 
 

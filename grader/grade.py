@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from grader.assignment import Assignment
 from grader.errors import GraderError, InputFileError, ParamError
 from grader.grading import InstanceCache, grade_question
 from grader.parallel import ordered_map
-from grader.results import QuestionResult
+from grader.results import PartResult, QuestionResult
 from grader.results_file import student_results_text
 from grader.roster import Roster, Student
 from grader.variants import QuestionVariant, load_or_draw, manifest_path
@@ -75,13 +76,37 @@ def _grade_questions(assignment: Assignment, student: Student,
     for question in assignment.questions:
         variant = variants[question.id]
         given, problem = _question_answers(submission, question.id)
-        if question.family.file_check is not None:
-            questions[question.id] = _check_files(assignment, question, variant,
-                                                  submissions / student.id, given)
-        else:
-            questions[question.id] = grade_question(question, variant.params, given, problem,
-                                                     instances)
+        try:
+            if question.family.file_check is not None:
+                questions[question.id] = _check_files(assignment, question, variant,
+                                                      submissions / student.id, given)
+            else:
+                questions[question.id] = grade_question(question, variant.params, given,
+                                                         problem, instances)
+        except GraderError:
+            raise
+        except Exception as error:  # a grader bug: this answer waits, the class goes on
+            if os.environ.get("GRADER_DEBUG"):
+                raise
+            questions[question.id] = _ungraded(question, variant, error, instances)
     return questions
+
+
+def _ungraded(question, variant: QuestionVariant, error: Exception,
+              instances: InstanceCache | None) -> QuestionResult:
+    """The question's parts marked invalid after a grader bug, with the bug for the report."""
+    failure = f"{type(error).__name__}: {error}"
+    message = ("the grader failed on this answer (not your mistake); your instructor will "
+               "grade it by hand")
+    family = question.family
+    if family.file_check is None:
+        graded = grade_question(question, variant.params, None, message, instances)
+    else:
+        names = family.file_check.parts(family.parse(variant.params))
+        graded = QuestionResult(
+            {part: PartResult("invalid", 0.0, None, None, message) for part in names},
+            question.part_points(names))
+    return replace(graded, failure=failure)
 
 
 def _check_files(assignment: Assignment, question, variant: QuestionVariant, folder: Path,
@@ -134,6 +159,12 @@ def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
         if progress:
             progress(graded.student.id)
     return result
+
+
+def grader_failures(result: ClassResult) -> list[tuple[StudentResult, str, str]]:
+    """(student, question id, error) for each question a grader bug left to grade by hand."""
+    return [(student, question_id, question.failure) for student in result.students
+            for question_id, question in student.questions.items() if question.failure]
 
 
 def part_counts(result: ClassResult) -> dict[str, dict[str, int]]:

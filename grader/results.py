@@ -55,6 +55,9 @@ class QuestionResult:
     solution: Solution | None = field(default=None, compare=False, repr=False)
     """The instance's graph and exact values, for the feedback written in the same process;
     dropped when the result is pickled (to the parent process), as graphs hold functions."""
+    failure: str | None = None
+    """A grader bug met while grading this question (its parts are then invalid), for the
+    instructor's attention; the student's feedback says it is not their mistake."""
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "solution": None}

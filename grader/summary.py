@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.feedback import STATUS_LABELS, html_environment, points_text
-from grader.grade import ClassResult, StudentResult
+from grader.grade import ClassResult, StudentResult, grader_failures
 from grader.integrity import MATCH_RTOL, Flag
 from grader.results import STATUSES
 
@@ -221,6 +221,7 @@ def summary_context(result: ClassResult, flags: Sequence[Flag]) -> dict:
         "statuses": [(status, STATUS_LABELS[status]) for status in STATUSES],
         "flags": flag_rows,
         "unusable": unusable_students(result),
+        "failures": grader_failures(result),
         "unknown_folders": list(result.unknown_folders),
         "low_discrimination": LOW_DISCRIMINATION,
         "match_percent": f"{100 * MATCH_RTOL:g}%",

@@ -164,6 +164,46 @@ def test_every_bad_submission_is_graded_and_explained(tmp_path):
         "correct", "incorrect")
 
 
+def _breaks_on_999(grade_question):
+    """grade_question with a planted bug: it fails on any answer of 999."""
+
+    def grade(question, params, given, *args, **kwargs):
+        if isinstance(given, dict) and 999 in given.values():
+            raise RuntimeError("planted bug")
+        return grade_question(question, params, given, *args, **kwargs)
+
+    return grade
+
+
+def test_a_grader_bug_on_one_answer_spares_the_rest(tmp_path, monkeypatch):
+    """Does a bug met on one student's question leave that question invalid with a note, the
+    student's other questions and the other students graded, and the instructor told?"""
+    import grader.grade
+
+    monkeypatch.setattr(grader.grade, "grade_question",
+                        _breaks_on_999(grader.grade.grade_question))
+    assignment, roster, subs = _class(tmp_path, {
+        "a": ("answers.yaml", b"q2: {s1: T}\n"),
+        "b": ("answers.yaml", b"q1: {V: [[1, 2]]}\nq2: {s1: 999}\n")})
+    args = ["grade", str(assignment), str(subs), "--roster", str(roster), "--out"]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "grader bug on b question q2" in result.output and "planted bug" in result.output
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    broken = students["b"]["questions"]["q2"]["parts"]
+    assert {p["status"] for p in broken.values()} == {"invalid"}
+    assert all("not your mistake" in p["message"] for p in broken.values())
+    assert students["b"]["questions"]["q1"]["parts"]["V"]["status"] != "invalid"
+    assert students["a"]["questions"]["q2"]["parts"]["s1"]["status"] in ("correct", "incorrect")
+    assert "not your mistake" in (tmp_path / "out" / "feedback" / "b.html").read_text()
+    summary = (tmp_path / "out" / "summary.html").read_text()
+    assert "To grade by hand" in summary and "planted bug" in summary
+
+    monkeypatch.setenv("GRADER_DEBUG", "1")  # a developer asks to see the bug itself
+    debug = CliRunner().invoke(main, [*args, str(tmp_path / "debug")])
+    assert isinstance(debug.exception, RuntimeError)
+
+
 def test_rerun_is_byte_identical_and_replaces_outputs(tmp_path):
     """Does grading twice give identical bytes in every output file?"""
     assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
