@@ -18,6 +18,7 @@ from grader.grade import (
 )
 from grader.gradebook import canvas_csv, plain_csv
 from grader.integrity import Flag, find_flags
+from grader.parallel import few_collections
 from grader.results_file import results_text
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
 
@@ -72,7 +73,8 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
         write_outputs(result, flags, staging)
         graded.append((result, flags))
 
-    replace_directory(Path(out_dir), grade_into, RESULTS_NAME)
+    with few_collections():
+        replace_directory(Path(out_dir), grade_into, RESULTS_NAME)
     result, flags = graded[0]
     missing = tuple(s.student.id for s in result.students
                     if not (submissions / s.student.id).is_dir())

@@ -1,13 +1,15 @@
-"""Forked workers: results in input order, task errors passed on, a dead worker reported."""
+"""Forked workers: results in input order, task errors passed on, a dead worker reported,
+and the garbage collector's settings put back as they were."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
 
 from grader.errors import GraderError
-from grader.parallel import PARALLEL_MIN_ITEMS, ordered_map
+from grader.parallel import GC_FIRST_GENERATION, PARALLEL_MIN_ITEMS, ordered_map
 
 ITEMS = list(range(PARALLEL_MIN_ITEMS * 3))
 
@@ -37,3 +39,28 @@ def test_a_dead_worker_is_reported_not_waited_for():
 
     with pytest.raises(GraderError, match="worker process died"):
         list(ordered_map(task, ITEMS, workers=2))
+
+
+@pytest.mark.parametrize("items", [ITEMS, ITEMS[:3]], ids=["forked", "in-process"])
+def test_collections_are_rarer_during_a_map_and_as_before_after(items):
+    before = gc.get_threshold()
+    seen = list(ordered_map(lambda item: (gc.get_threshold()[0], gc.get_freeze_count()),
+                            items, workers=2))
+    assert all(threshold >= GC_FIRST_GENERATION for threshold, _ in seen)
+    if len(items) >= PARALLEL_MIN_ITEMS:  # workers keep what they inherit out of their passes
+        assert all(frozen > 0 for _, frozen in seen)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0  # the parent's objects are collectable again
+
+
+def test_settings_are_put_back_when_a_task_fails():
+    before = gc.get_threshold()
+
+    def task(item):
+        if item == 30:
+            raise ValueError("bad item 30")
+        return item
+
+    with pytest.raises(ValueError):
+        list(ordered_map(task, ITEMS, workers=2))
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
