@@ -9,6 +9,7 @@ with fewer numeric parts). Scores are never changed; the instructor reads the re
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -103,10 +104,15 @@ def _key_tables(result: ClassResult) -> dict[tuple, tuple[list[str], np.ndarray]
 
 
 def _numeric(value) -> np.ndarray | None:
-    if value is None or isinstance(value, str):
+    kind = type(value)
+    if kind is int and abs(value) < 2**53:
+        value, kind = float(value), float
+    if kind is float:  # most parts: one number, checked without NumPy's reductions
+        return np.array(value) if math.isfinite(value) else None
+    if value is None or kind is str or isinstance(value, str):
         return None
     try:
         array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return array if array.size and np.all(np.isfinite(array)) else None
