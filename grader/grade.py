@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
 from grader.errors import GraderError, InputFileError, ParamError
-from grader.grading import InstanceCache, grade_question
+from grader.grading import InstanceCache, as_shown, grade_question
 from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult
 from grader.results_file import student_results_text
@@ -88,14 +88,14 @@ def _grade_questions(assignment: Assignment, student: Student,
         except Exception as error:  # a grader bug: this answer waits, the class goes on
             if os.environ.get("GRADER_DEBUG"):
                 raise
-            questions[question.id] = _ungraded(question, variant, error, instances)
+            questions[question.id] = _ungraded(question, variant, given, error, instances)
     return questions
 
 
-def _ungraded(question, variant: QuestionVariant, error: Exception,
+def _ungraded(question, variant: QuestionVariant, given, error: Exception,
               instances: InstanceCache | None) -> QuestionResult:
-    """The question's parts marked invalid after a grader bug, with the bug for the report."""
-    failure = f"{type(error).__name__}: {error}"
+    """The question's parts marked invalid after a grader bug, with the bug for the report
+    and each given value kept for the instructor who grades it by hand."""
     message = ("the grader failed on this answer (not your mistake); your instructor will "
                "grade it by hand")
     family = question.family
@@ -106,7 +106,10 @@ def _ungraded(question, variant: QuestionVariant, error: Exception,
         graded = QuestionResult(
             {part: PartResult("invalid", 0.0, None, None, message) for part in names},
             question.part_points(names))
-    return replace(graded, failure=failure)
+    given = given if isinstance(given, Mapping) else {}
+    parts = {name: replace(part, given=as_shown(given.get(name)))
+             for name, part in graded.parts.items()}
+    return replace(graded, parts=parts, failure=f"{type(error).__name__}: {error}")
 
 
 def _check_files(assignment: Assignment, question, variant: QuestionVariant, folder: Path,

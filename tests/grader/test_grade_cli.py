@@ -193,6 +193,7 @@ def test_a_grader_bug_on_one_answer_spares_the_rest(tmp_path, monkeypatch):
     broken = students["b"]["questions"]["q2"]["parts"]
     assert {p["status"] for p in broken.values()} == {"invalid"}
     assert all("not your mistake" in p["message"] for p in broken.values())
+    assert broken["s1"]["given"] == 999  # kept for the instructor who grades it by hand
     assert students["b"]["questions"]["q1"]["parts"]["V"]["status"] != "invalid"
     assert students["a"]["questions"]["q2"]["parts"]["s1"]["status"] in ("correct", "incorrect")
     assert "not your mistake" in (tmp_path / "out" / "feedback" / "b.html").read_text()
