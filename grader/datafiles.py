@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from pathlib import Path
@@ -62,7 +63,7 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
 
     loader = _safe_loader(yaml, text)
     try:
-        return yaml.load(text, Loader=loader)  # always a SafeLoader, never the full one
+        document = yaml.load(text, Loader=loader)  # always a SafeLoader, never the full one
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -70,6 +71,35 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
         # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
         raise InputFileError(path, f"malformed YAML: {str(error)[:200]}") from None
+    if _more_values_than(document, 2 * len(text) + 16):
+        raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
+                                   "file's own size; write the values out instead")
+    return document
+
+
+def _more_values_than(document: Any, limit: int) -> bool:
+    """Whether the document holds more than `limit` values, counting each use of an alias.
+
+    Every value written out takes at least one character, so only aliases that repeat other
+    aliases (a few lines growing to millions of values, "billion laughs") exceed twice the
+    text's length; grading such a file would walk every copy. Counts at most `limit` values,
+    depth first, holding one iterator per level.
+    """
+    count = 0
+    levels = [iter((document,))]
+    while levels:
+        for value in levels[-1]:
+            count += 1
+            if count > limit:
+                return True
+            if isinstance(value, dict):
+                levels.append(itertools.chain(value.keys(), value.values()))
+            elif isinstance(value, list):
+                levels.append(iter(value))
+            break
+        else:
+            levels.pop()
+    return False
 
 
 C_LOADER_MAX_DEPTH = 200

@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parent.parent
 CANONICAL_DIR = REPO / "tests" / "problems" / "canonical"
 
 
+BILLION_LAUGHS_YAML = b"".join(
+    [b"a0: &a0 [" + b",".join([b"1"] * 50) + b"]\n"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 50)}]\n".encode() for i in range(1, 9)]
+    + [b"q1: {V: *a8}\n"])
+"""An answers file of nine lines that YAML aliases grow to 50**9 numbers."""
+
 def canonical_cases(family_name: str) -> list[dict]:
     """The course's instances of a family with the answers PROBLEMS.md publishes."""
     return yaml.safe_load((CANONICAL_DIR / f"{family_name}.yaml").read_text())

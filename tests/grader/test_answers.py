@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from grader.answers import AnswerError, read_answers, to_array, to_number
 from grader.compare import read_given
+from tests.conftest import BILLION_LAUGHS_YAML
 
 FUZZ_EXAMPLES = 10_000
 
@@ -88,6 +89,7 @@ def _folder_with(tmp_path: Path, name: str, data: bytes) -> Path:
     ("answers.yaml", b"q:\n" + b"".join(b" " * i + b"b:\n" for i in range(1, 1300)),
      "malformed YAML"),
     ("answers.json", b"[" * 100_000, "malformed JSON"),
+    ("answers.yaml", BILLION_LAUGHS_YAML, "YAML aliases"),
 ])
 def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     """Does every kind of bad answers file give a message naming it, never an exception?"""
@@ -95,6 +97,15 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     result = read_answers(folder, tmp_path / "subs")
     assert result.answers is None
     assert message in result.problem and f"s1/{name}" in result.problem
+
+
+def test_aliases_that_reuse_a_value_are_read(tmp_path):
+    """Is an alias that only repeats a value once or twice still an ordinary answers file?"""
+    folder = _folder_with(tmp_path, "answers.yaml",
+                          b"q1: {V: &row [0.1, 0.2], S: *row}\nq2: {W: *row}\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None
+    assert result.answers == {"q1": {"V": [0.1, 0.2], "S": [0.1, 0.2]}, "q2": {"W": [0.1, 0.2]}}
 
 
 def test_missing_folder_and_missing_file(tmp_path):

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.demo import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
-from tests.conftest import GOLDENS_DIR, assert_matches_golden
+from tests.conftest import BILLION_LAUGHS_YAML, GOLDENS_DIR, assert_matches_golden
 
 ASSIGNMENT = {
     "title": "HW", "course": "DL", "due": "2026-12-01", "seed": 3,
@@ -139,6 +139,7 @@ BAD_SUBMISSIONS = {
     "huge": ("answers.yaml", b"q1: " + b"1" * 2_000_000 + b"\n"),
     "huge_number": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 400 + b']]}}'),
     "binary": ("answers.yaml", bytes(range(256)) * 4),
+    "billion_laughs": ("answers.yaml", BILLION_LAUGHS_YAML),
     "list": ("answers.yaml", b"- 1\n"),
     "missing_folder": None,
 }
