@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import tomllib
@@ -30,14 +31,25 @@ def read_data_file(path: Path, max_bytes: int = MAX_DATA_FILE_BYTES) -> Any:
     if size > max_bytes:
         raise InputFileError(path, f"file is too large ({size} bytes; at most {max_bytes})")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputFileError(path, f"not UTF-8 text (byte {error.start})") from None
+        data = path.read_bytes()
     except OSError as error:
         raise InputFileError(path, f"cannot be read ({error.strerror})") from None
+    text = decode_text(data, path)
     if not text.strip():
         raise InputFileError(path, "file is empty")
     return parse_data_text(text, suffix, path)
+
+
+def decode_text(data: bytes, path: Path | str) -> str:
+    """UTF-8 text, with or without a byte-order mark (Windows Notepad writes one), or UTF-16
+    that starts with its byte-order mark (Windows PowerShell's `>` writes it)."""
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) \
+        else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        words = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise InputFileError(path, f"not {words} text (byte {error.start})") from None
 
 
 def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import RosterError
+from grader.datafiles import decode_text
+from grader.errors import InputFileError, RosterError
 
 MAX_ROSTER_BYTES = 20_000_000
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}$")
@@ -91,9 +92,9 @@ def _read_rows(path: Path) -> list[list[str]]:
     if path.stat().st_size > MAX_ROSTER_BYTES:
         raise RosterError(f"{path}: file is too large for a roster")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RosterError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        text = decode_text(path.read_bytes(), path)
+    except InputFileError as error:
+        raise RosterError(str(error)) from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:

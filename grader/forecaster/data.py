@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.datafiles import decode_text
 from grader.errors import InputFileError
 
 MAX_TEST_DATA_BYTES = 1_000_000_000
@@ -86,10 +87,7 @@ def read_predictions(path: Path, rows: int, columns: int) -> np.ndarray:
         raise InputFileError(path, "no such file" if not path.exists() else "not a regular file")
     if path.stat().st_size > MAX_PREDICTIONS_BYTES:
         raise InputFileError(path, f"file is too large (at most {MAX_PREDICTIONS_BYTES} bytes)")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputFileError(path, f"not UTF-8 text (byte {error.start})") from None
+    text = decode_text(path.read_bytes(), path)
     try:
         lines = [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
     except csv.Error as error:

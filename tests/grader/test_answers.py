@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,7 @@ def _folder_with(tmp_path: Path, name: str, data: bytes) -> Path:
      "malformed YAML"),
     ("answers.json", b"[" * 100_000, "malformed JSON"),
     ("answers.yaml", BILLION_LAUGHS_YAML, "YAML aliases"),
+    ("answers.yaml", codecs.BOM_UTF16_LE + b"q", "not UTF-16 text"),
 ])
 def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     """Does every kind of bad answers file give a message naming it, never an exception?"""
@@ -97,6 +99,25 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     result = read_answers(folder, tmp_path / "subs")
     assert result.answers is None
     assert message in result.problem and f"s1/{name}" in result.problem
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+@pytest.mark.parametrize(("name", "text"), [
+    ("answers.yaml", "q1: {V: 0.25}\r\nq2: {s1: T}\r\n"),
+    ("answers.json", '{"q1": {"V": 0.25}, "q2": {"s1": "T"}}'),
+    ("answers.toml", '[q1]\r\nV = 0.25\r\n[q2]\r\ns1 = "T"\r\n'),
+])
+def test_windows_encodings_are_read(tmp_path, name, text, encoding):
+    """Are files saved by Notepad (UTF-8 with a byte-order mark) or by PowerShell's `>`
+    (UTF-16 with one), with Windows line ends, read like plain UTF-8?"""
+    if encoding.endswith("-bom"):
+        bom = codecs.BOM_UTF16_LE if "-le" in encoding else codecs.BOM_UTF16_BE
+        data = bom + text.encode(encoding[:-4])
+    else:
+        data = text.encode(encoding)
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.problem is None
+    assert result.answers == {"q1": {"V": 0.25}, "q2": {"s1": "T"}}
 
 
 def test_aliases_that_reuse_a_value_are_read(tmp_path):

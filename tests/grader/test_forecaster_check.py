@@ -194,7 +194,7 @@ def test_predictions_csv(setup):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("a,b,c\n1,2,3\n1,2,x\n4,5,6\n", "row 2 holds something other than finite numbers"),
-    ("\xff\xfe", "not UTF-8"),
+    ("\x80\x81", "not UTF-8"),
     ("1,2\n3,4\n", "expected 3 rows"),
     ("1,2,3\n4,5,6\n7,8,nan\n", "row 3 holds"),
 ])

@@ -39,6 +39,17 @@ def test_canvas_export_as_it_is(tmp_path):
     assert len(roster.students) == 2
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_exports_with_a_byte_order_mark(tmp_path, encoding):
+    """Is a Canvas export re-saved by Excel (UTF-8 with a byte-order mark) or as UTF-16 read
+    with its first header intact?"""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(CANVAS_EXPORT.encode(encoding))
+    roster = load_roster(path)
+    assert roster.canvas and [s.name for s in roster.students] == ["Lovelace, Ada",
+                                                                    "Turing, Alan"]
+
+
 def test_canvas_without_sis_ids_falls_back_to_canvas_id(tmp_path):
     """When some student lacks an SIS User ID, is Canvas's own ID the student id?"""
     path = tmp_path / "canvas.csv"
