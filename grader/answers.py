@@ -42,12 +42,38 @@ class AnswersFile:
 
 
 def find_answers_file(folder: Path) -> Path | None:
-    """The student's answers file (yaml, yml, json, toml in that order of preference)."""
+    """The student's answers file (yaml, yml, json, toml in that order of preference), its
+    name in any case (`Answers.YAML` is what the student meant)."""
     for name in ANSWERS_NAMES:
         candidate = folder / name
         if candidate.exists() or candidate.is_symlink():
             return candidate
-    return None
+    by_lower_name = {entry.name.lower(): entry for entry in _entries(folder)}
+    return next((by_lower_name[name] for name in ANSWERS_NAMES if name in by_lower_name), None)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The folder's entries in name order; none when it cannot be listed."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+MAX_HINTS = 3
+
+
+def _misplaced_answers(folder: Path) -> list[str]:
+    """Files in the folder, or one folder down, that look like a misnamed or misplaced
+    answers file (`answers.yaml.txt`, `answer.json`, `hw3/answers.yaml`), for the message."""
+    found = []
+    for entry in _entries(folder):
+        if entry.is_dir() and not entry.is_symlink():
+            found.extend(f"{entry.name}/{inner.name}" for inner in _entries(entry)
+                         if inner.name.lower().startswith("answer"))
+        elif entry.name.lower().startswith("answer"):
+            found.append(entry.name)
+    return found[:MAX_HINTS]
 
 
 def read_answers(folder: Path, root: Path) -> AnswersFile:
@@ -58,8 +84,10 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
     path = find_answers_file(folder)
     if path is None:
+        hints = _misplaced_answers(folder)
+        found = f"; found {', '.join(hints)}: rename or move it" if hints else ""
         return AnswersFile(None, None, f"no answers file in {folder.name}/ (expected one of "
-                                       f"{', '.join(ANSWERS_NAMES)})")
+                                       f"{', '.join(ANSWERS_NAMES)}{found})")
     label = f"{folder.name}/{path.name}"
     if path.is_symlink() and not _inside(path, folder):
         return AnswersFile(path, None, f"{label} is a link leading outside the student's folder")

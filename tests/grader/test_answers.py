@@ -137,6 +137,25 @@ def test_missing_folder_and_missing_file(tmp_path):
     assert "no answers file" in read_answers(tmp_path / "subs" / "s2", tmp_path / "subs").problem
 
 
+def test_an_answers_file_named_in_capitals_is_read(tmp_path):
+    """Is `Answers.YAML` read as the answers file the student meant?"""
+    folder = _folder_with(tmp_path, "Answers.YAML", b"q1: {V: 1}\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None and result.answers == {"q1": {"V": 1}}
+
+
+@pytest.mark.parametrize("place", ["answers.yaml.txt", "answer.json", "hw3/answers.yaml"])
+def test_a_misnamed_or_misplaced_answers_file_is_pointed_out(tmp_path, place):
+    """Is a file that looks like the answers file named in the message, to be fixed?"""
+    folder = tmp_path / "subs" / "s1"
+    (folder / place).parent.mkdir(parents=True)
+    (folder / place).write_text("q1: {V: 1}\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.answers is None
+    assert "no answers file in s1/" in result.problem
+    assert f"found {place}: rename or move it" in result.problem
+
+
 def test_links_leaving_the_folder_are_refused(tmp_path):
     """Is an answers file or a folder that links outside the submissions refused unread?"""
     secret = tmp_path / "secret.yaml"
