@@ -139,6 +139,9 @@ def _parse_number_text(text: str, integer: bool) -> float:
             if float(bottom) == 0:
                 raise AnswerError(f"'{text[:30]}' divides by zero")
             return float(top) / float(bottom)
+    if text.count(",") == 1 and _NUMBER.match(text.replace(",", ".")):
+        raise AnswerError(f"'{text[:30]}' is not a number: write the decimal point as a "
+                          f"point ({text.replace(',', '.')[:30]})")
     raise AnswerError(f"'{text[:30]}' is not a number")
 
 
