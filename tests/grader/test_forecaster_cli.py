@@ -10,14 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from grader.cli import main
-from tests.grader.forecaster_models import (
-    SCORE_REL,
-    model,
-    predict,
-    save_safetensors,
-    windows,
-    write_data,
-)
+from tests.grader import forecaster_models as models
 
 pytestmark = pytest.mark.torch
 
@@ -27,13 +20,13 @@ SMALL_PARAMS = {"architecture": {"input_size": 5, "hidden_sizes": [8, 12], "outp
 @pytest.fixture
 def files(tmp_path):
     """A small model, its test windows, a params file for its sizes, and its true scores."""
-    net = model(5, (8, 12), 5)
-    X, y = windows(16, 5, 5)
-    error = predict(net, X).astype(np.float64) - y
+    net = models.model(5, (8, 12), 5)
+    X, y = models.windows(16, 5, 5)
+    error = models.predict(net, X).astype(np.float64) - y
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump({**SMALL_PARAMS, "test_data": "test.npz"}))
-    return {"weights": save_safetensors(net, tmp_path / "model.safetensors"),
-            "data": write_data(tmp_path / "test.npz", X, y), "params": params,
+    return {"weights": models.save_safetensors(net, tmp_path / "model.safetensors"),
+            "data": models.write_data(tmp_path / "test.npz", X, y), "params": params,
             "mse": float(np.mean(error ** 2)), "l1": float(np.mean(np.abs(error))),
             "count": sum(p.numel() for p in net.parameters()), "dir": tmp_path}
 
@@ -67,7 +60,7 @@ def test_json_output_and_data_from_params(files):
     assert printed["test_data"]["windows"] == 16
     parts = printed["parts"]
     assert parts["test_mse"]["status"] == "incorrect"
-    assert parts["test_mse"]["expected"] == pytest.approx(files["mse"], rel=SCORE_REL)
+    assert parts["test_mse"]["expected"] == pytest.approx(files["mse"], rel=models.SCORE_REL)
     assert parts["param_count"]["status"] == "missing"
     assert set(parts["architecture"]) == {"status", "fraction", "expected", "given",
                                           "message", "mistake"}
