@@ -130,14 +130,24 @@ def _question_answers(submission: AnswersFile, question_id: str):
     return submission.answers[question_id], None
 
 
-def stray_folders(roster: Roster, submissions: Path) -> list[str]:
-    """Folders in SUBMISSIONS that belong to no roster student."""
+ARCHIVE_LEFTOVERS = frozenset({"__MACOSX"})
+"""Folders that unzipping on a Mac leaves beside the students' own: never a student."""
+
+
+def submission_folders(submissions: Path) -> list[str]:
+    """The folders in SUBMISSIONS that can be students', by name (hidden folders and archive
+    leftovers such as __MACOSX left out)."""
     if not submissions.is_dir():
         raise GraderError(f"{submissions}: no such submissions folder")
-    known = {student.id for student in roster.students}
     return sorted(entry.name for entry in submissions.iterdir()
-                  if entry.is_dir() and entry.name not in known
-                  and not entry.name.startswith("."))
+                  if entry.is_dir() and not entry.name.startswith(".")
+                  and entry.name not in ARCHIVE_LEFTOVERS)
+
+
+def stray_folders(roster: Roster, submissions: Path) -> list[str]:
+    """Folders in SUBMISSIONS that belong to no roster student."""
+    known = {student.id for student in roster.students}
+    return [name for name in submission_folders(submissions) if name not in known]
 
 
 def grade_class(assignment: Assignment, roster: Roster, submissions: Path,

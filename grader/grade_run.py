@@ -15,6 +15,7 @@ from grader.grade import (
     Progress,
     StudentResult,
     grade_class,
+    submission_folders,
 )
 from grader.gradebook import canvas_csv, plain_csv
 from grader.integrity import Flag, find_flags
@@ -43,11 +44,9 @@ def class_roster(roster_path: Path | None, id_column: str | None, variants_dir: 
     if variants_dir is not None and (variants_dir / "variants").is_dir():
         ids = sorted(path.stem for path in (variants_dir / "variants").glob("*.json"))
         source = "variants manifests"
-    elif submissions.is_dir():
-        ids = sorted(entry.name for entry in submissions.iterdir() if entry.is_dir())
-        source = "submission folders"
     else:
-        raise GraderError(f"{submissions}: no such submissions folder")
+        ids = submission_folders(submissions)
+        source = "submission folders"
     students = tuple(Student(id=i, name=i) for i in ids if STUDENT_ID.match(i))
     if not students:
         raise GraderError(f"{submissions}: no students found (give --roster)")

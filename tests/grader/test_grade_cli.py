@@ -206,6 +206,24 @@ def test_a_grader_bug_on_one_answer_spares_the_rest(tmp_path, monkeypatch):
     assert isinstance(debug.exception, RuntimeError)
 
 
+def test_mac_archive_leftovers_and_hidden_folders_are_no_students(tmp_path):
+    """Are __MACOSX/ (from unzipping on a Mac) and hidden folders neither graded as students
+    without a roster nor listed as strays with one?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
+                                                 "b": ("answers.yaml", b"q2: {s1: F}\n")})
+    for leftover in ("__MACOSX", ".git"):
+        (subs / leftover / "a").mkdir(parents=True)
+        (subs / leftover / "a" / "._answers.yaml").write_bytes(b"\x00\x05\x16\x07")
+    bare = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                     str(tmp_path / "bare")])
+    assert bare.exit_code == 0, bare.output
+    graded = json.loads((tmp_path / "bare" / "results.json").read_text())["students"]
+    assert sorted(graded) == ["a", "b"]
+    listed = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--roster",
+                                       str(roster), "--out", str(tmp_path / "listed")])
+    assert listed.exit_code == 0 and "folders with no student" not in listed.output
+
+
 def test_rerun_is_byte_identical_and_replaces_outputs(tmp_path):
     """Does grading twice give identical bytes in every output file?"""
     assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
