@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from grader import __version__
-from grader.errors import GraderError
+from grader.errors import GraderError, debugging
 
 
 def reports_errors(command):
@@ -26,7 +25,7 @@ def reports_errors(command):
             sys.exit(1)
         except Exception as error:
             # A bug, not the user's input: one line by default, the traceback on request.
-            if os.environ.get("GRADER_DEBUG"):
+            if debugging():
                 raise
             click.echo(f"internal error: {type(error).__name__}: {error} (please report it; "
                        "GRADER_DEBUG=1 shows the traceback)", err=True)

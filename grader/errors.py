@@ -1,5 +1,12 @@
 """Error types raised inside the library; the CLI alone turns them into messages."""
 
+import os
+
+
+def debugging() -> bool:
+    """Whether GRADER_DEBUG asks for a bug's own traceback instead of a one-line report."""
+    return bool(os.environ.get("GRADER_DEBUG"))
+
 
 class GraderError(Exception):
     """An error the user must fix; its text is the one line the CLI prints."""

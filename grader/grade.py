@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
-from grader.errors import GraderError, InputFileError, ParamError
+from grader.errors import GraderError, InputFileError, ParamError, debugging
 from grader.grading import InstanceCache, as_shown, grade_question
 from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult
@@ -86,7 +85,7 @@ def _grade_questions(assignment: Assignment, student: Student,
         except GraderError:
             raise
         except Exception as error:  # a grader bug: this answer waits, the class goes on
-            if os.environ.get("GRADER_DEBUG"):
+            if debugging():
                 raise
             questions[question.id] = _ungraded(question, variant, given, error, instances)
     return questions

@@ -109,7 +109,7 @@ def _numeric(value) -> np.ndarray | None:
         value, kind = float(value), float
     if kind is float:  # most parts: one number, checked without NumPy's reductions
         return np.array(value) if math.isfinite(value) else None
-    if value is None or kind is str or isinstance(value, str):
+    if value is None or isinstance(value, str):
         return None
     try:
         array = np.asarray(value, dtype=float)
