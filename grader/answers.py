@@ -41,15 +41,18 @@ class AnswersFile:
     problem: str | None = None
 
 
-def find_answers_file(folder: Path) -> Path | None:
+def find_answers_file(folder: Path) -> tuple[Path | None, list[Path]]:
     """The student's answers file (yaml, yml, json, toml in that order of preference), its
-    name in any case (`Answers.YAML` is what the student meant)."""
+    name in any case (`Answers.YAML` is what the student meant); with the folder's entries
+    when it had to list them (reused for the hints when there is no answers file)."""
     for name in ANSWERS_NAMES:
         candidate = folder / name
         if candidate.exists() or candidate.is_symlink():
-            return candidate
-    by_lower_name = {entry.name.lower(): entry for entry in _entries(folder)}
-    return next((by_lower_name[name] for name in ANSWERS_NAMES if name in by_lower_name), None)
+            return candidate, []
+    entries = _entries(folder)
+    by_lower_name = {entry.name.lower(): entry for entry in entries}
+    found = next((by_lower_name[name] for name in ANSWERS_NAMES if name in by_lower_name), None)
+    return found, entries
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -63,11 +66,11 @@ def _entries(folder: Path) -> list[Path]:
 MAX_HINTS = 3
 
 
-def _misplaced_answers(folder: Path) -> list[str]:
-    """Files in the folder, or one folder down, that look like a misnamed or misplaced
-    answers file (`answers.yaml.txt`, `answer.json`, `hw3/answers.yaml`), for the message."""
+def _misplaced_answers(entries: list[Path]) -> list[str]:
+    """Of a folder's entries, or one folder down, those that look like a misnamed or
+    misplaced answers file (`answers.yaml.txt`, `answer.json`, `hw3/answers.yaml`)."""
     found = []
-    for entry in _entries(folder):
+    for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
             found.extend(f"{entry.name}/{inner.name}" for inner in _entries(entry)
                          if inner.name.lower().startswith("answer"))
@@ -82,9 +85,9 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         return AnswersFile(None, None, f"no submission folder {folder.name}/")
     if not _inside(folder, root):
         return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
-    path = find_answers_file(folder)
+    path, entries = find_answers_file(folder)
     if path is None:
-        hints = _misplaced_answers(folder)
+        hints = _misplaced_answers(entries)
         found = f"; found {', '.join(hints)}: rename or move it" if hints else ""
         return AnswersFile(None, None, f"no answers file in {folder.name}/ (expected one of "
                                        f"{', '.join(ANSWERS_NAMES)}{found})")
