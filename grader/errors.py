@@ -1,4 +1,8 @@
-"""Error types raised inside the library; the CLI alone turns them into messages."""
+"""Error types raised inside the library; the CLI alone turns them into messages.
+
+Each one pickles (`__reduce__` where the constructor takes more than the message): an error
+raised in a worker process is sent back to the parent, which must be able to rebuild it.
+"""
 
 import os
 
@@ -20,6 +24,9 @@ class ParamError(GraderError):
         self.name = name
         self.problem = problem
 
+    def __reduce__(self):  # crosses back from a worker process whole
+        return type(self), (self.name, self.problem)
+
 
 class UnknownFamilyError(GraderError):
     """A family name that the problem bank does not hold."""
@@ -36,6 +43,9 @@ class InputFileError(GraderError):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+    def __reduce__(self):
+        return type(self), (self.path, self.problem)
 
 
 class AssignmentError(GraderError):
@@ -55,3 +65,6 @@ class LatexBuildError(GraderError):
         self.label = label
         self.problem = problem
         self.log_lines = log_lines
+
+    def __reduce__(self):
+        return type(self), (self.label, self.problem, self.log_lines)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from grader.errors import GraderError
+from grader.errors import GraderError, InputFileError, LatexBuildError, ParamError
 from grader.parallel import GC_FIRST_GENERATION, PARALLEL_MIN_ITEMS, ordered_map
 
 ITEMS = list(range(PARALLEL_MIN_ITEMS * 3))
@@ -29,6 +29,24 @@ def test_a_task_error_reaches_the_caller():
 
     with pytest.raises(ValueError, match="bad item 30"):
         list(ordered_map(task, ITEMS, workers=2))
+
+
+@pytest.mark.parametrize("error", [
+    InputFileError("subs/variants/w010.json", "unreadable variants manifest"),
+    ParamError("W", "expected a matrix"),
+    LatexBuildError("s01", "did not compile", ("! Undefined control sequence.",)),
+    GraderError("plain"),
+], ids=lambda error: type(error).__name__)
+def test_a_file_error_in_a_worker_reaches_the_caller_as_itself(error):
+    """Not as "a worker process died": the parent must rebuild the worker's error."""
+    def task(item):
+        if item == 30:
+            raise error
+        return item
+
+    with pytest.raises(type(error)) as raised:
+        list(ordered_map(task, ITEMS, workers=2))
+    assert str(raised.value) == str(error)
 
 
 def test_a_dead_worker_is_reported_not_waited_for():
