@@ -155,9 +155,11 @@ def grade_command(assignment_path: Path, submissions: Path, out_dir: Path,
                   roster_path: Path | None, id_column: str | None,
                   variants_dir: Path | None) -> None:
     """Grade every student folder; write results, feedback, gradebooks and a summary."""
-    from grader.grade_run import class_roster, run_grading
+    from grader.grade_run import class_roster, output_folder_name, run_grading
 
-    count = len(class_roster(roster_path, id_column, variants_dir, submissions).students)
+    ignored = output_folder_name(submissions, out_dir)
+    count = len(class_roster(roster_path, id_column, variants_dir, submissions,
+                             ignored).students)
     with StderrProgress("grading", count) as progress:
         report = run_grading(assignment_path, submissions, out_dir, roster_path=roster_path,
                              id_column=id_column, variants_dir=variants_dir, progress=progress)

@@ -34,9 +34,9 @@ def replace_directory(out_dir: Path, write, marker: str) -> None:
 
     A run killed half-way leaves the previous folder as it was. A folder that exists, is not
     empty and lacks ``marker`` (a file this command writes) holds something else: refused.
+    A place the file system will not let us write (read-only, no space, a file in the way) is
+    a GraderError naming it.
     """
-    import shutil
-
     from grader.errors import GraderError
 
     out_dir = Path(out_dir)
@@ -45,6 +45,18 @@ def replace_directory(out_dir: Path, write, marker: str) -> None:
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / marker).exists():
         raise GraderError(f"{out_dir}: not empty and holds no {marker}; it was not written by "
                           "this command, so choose a new or empty folder")
+    try:
+        _build_and_swap(out_dir, write)
+    except OSError as error:
+        if error.errno is None:  # not the file system's refusal: a bug, reported as one
+            raise
+        raise GraderError(f"{out_dir}: cannot write the outputs there ({error.strerror})"
+                          ) from None
+
+
+def _build_and_swap(out_dir: Path, write) -> None:
+    import shutil
+
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:

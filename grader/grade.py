@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -133,31 +134,43 @@ ARCHIVE_LEFTOVERS = frozenset({"__MACOSX"})
 """Folders that unzipping on a Mac leaves beside the students' own: never a student."""
 
 
-def submission_folders(submissions: Path) -> list[str]:
-    """The folders in SUBMISSIONS that can be students', by name (hidden folders and archive
-    leftovers such as __MACOSX left out)."""
+def submission_folders(submissions: Path, ignored: Collection[str] = ()) -> list[str]:
+    """The folders in SUBMISSIONS that can be students', by name (hidden folders, archive
+    leftovers such as __MACOSX, and the `ignored` ones, the run's own output, left out)."""
     if not submissions.is_dir():
         raise GraderError(f"{submissions}: no such submissions folder")
     return sorted(entry.name for entry in submissions.iterdir()
                   if entry.is_dir() and not entry.name.startswith(".")
-                  and entry.name not in ARCHIVE_LEFTOVERS)
+                  and entry.name not in ARCHIVE_LEFTOVERS and entry.name not in ignored)
 
 
-def stray_folders(roster: Roster, submissions: Path) -> list[str]:
-    """Folders in SUBMISSIONS that belong to no roster student."""
+def stray_folders(roster: Roster, submissions: Path, ignored: Collection[str] = ()
+                  ) -> list[str]:
+    """Folders in SUBMISSIONS that belong to no roster student, by printable name (a name
+    that is not UTF-8, from an archive made on another system, shows its bytes escaped)."""
     known = {student.id for student in roster.students}
-    return [name for name in submission_folders(submissions) if name not in known]
+    return [printable_name(name) for name in submission_folders(submissions, ignored)
+            if name not in known]
+
+
+def printable_name(name: str) -> str:
+    """A file name as text that can be printed and written anywhere: undecodable bytes, which
+    Python keeps as lone surrogates, become \\xNN escapes."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
                 variants_dir: Path | None, progress: Progress | None = None,
-                after: AfterGrading | None = None) -> ClassResult:
+                after: AfterGrading | None = None, ignored: Collection[str] = ()
+                ) -> ClassResult:
     """Grade every roster student's folder (missing folders included) and list strays.
 
     ``after`` runs on each student's result in the process that graded it, so per-student
     outputs (feedback pages) are written while the result is at hand, on every core.
+    ``ignored`` names folders that are neither students nor strays (the run's own output).
     """
-    result = ClassResult(assignment, unknown_folders=stray_folders(roster, submissions))
+    result = ClassResult(assignment,
+                         unknown_folders=stray_folders(roster, submissions, ignored))
     instances = InstanceCache()  # each worker process fills its own copy
 
     def grade_one(student: Student) -> StudentResult:

@@ -37,20 +37,45 @@ class GradeReport:
 
 
 def class_roster(roster_path: Path | None, id_column: str | None, variants_dir: Path | None,
-                 submissions: Path) -> Roster:
-    """The roster if given; else the students with issued variants; else the folders."""
+                 submissions: Path, ignored: frozenset[str] = frozenset()) -> Roster:
+    """The roster if given; else the students with issued variants; else the folders (but
+    the `ignored` ones)."""
+    if variants_dir is not None:
+        check_variants_dir(variants_dir)
     if roster_path is not None:
         return load_roster(roster_path, id_column)
-    if variants_dir is not None and (variants_dir / "variants").is_dir():
+    if variants_dir is not None:
         ids = sorted(path.stem for path in (variants_dir / "variants").glob("*.json"))
         source = "variants manifests"
     else:
-        ids = submission_folders(submissions)
+        ids = submission_folders(submissions, ignored)
         source = "submission folders"
     students = tuple(Student(id=i, name=i) for i in ids if STUDENT_ID.match(i))
     if not students:
         raise GraderError(f"{submissions}: no students found (give --roster)")
     return Roster(students, canvas=False, id_column=source)
+
+
+def check_variants_dir(variants_dir: Path) -> None:
+    """A --variants folder must hold what `generate` wrote: grading a class against numbers
+    drawn again from the seed, because the path was mistyped, would be silently wrong."""
+    manifests = variants_dir / "variants"
+    if manifests.is_dir() and any(manifests.glob("*.json")):
+        return
+    if variants_dir.is_dir() and any(variants_dir.glob("*.json")):
+        hint = f"; give the folder above it, {variants_dir.parent}"
+    else:
+        hint = " (give the --out folder of `grader generate`)"
+    raise GraderError(f"{variants_dir}: no variants manifests in {manifests}{hint}")
+
+
+def output_folder_name(submissions: Path, out_dir: Path) -> frozenset[str]:
+    """The name of the output folder when it sits in SUBMISSIONS: never a student's."""
+    try:
+        inside = Path(out_dir).resolve().parent == submissions.resolve()
+    except (OSError, RuntimeError):
+        return frozenset()
+    return frozenset({Path(out_dir).resolve().name}) if inside else frozenset()
 
 
 def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
@@ -60,14 +85,15 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     """Grade every student and write results, gradebooks, feedback and the summary."""
     assignment = load_assignment(assignment_path)
     submissions = Path(submissions)
-    roster = class_roster(roster_path, id_column, variants_dir, submissions)
+    ignored = output_folder_name(submissions, out_dir)
+    roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)
     graded: list[tuple[ClassResult, list[Flag]]] = []
 
     def grade_into(staging: Path) -> None:
         feedback = staging / "feedback"
         feedback.mkdir()
         result = grade_class(assignment, roster, submissions, variants_dir, progress,
-                             after=feedback_writer(assignment, feedback))
+                             after=feedback_writer(assignment, feedback), ignored=ignored)
         flags = find_flags(result)
         write_outputs(result, flags, staging)
         graded.append((result, flags))

@@ -1,0 +1,96 @@
+"""`grader grade` where the instructor's own paths go wrong: a --variants folder with no
+manifests, the output folder inside SUBMISSIONS, an output place that cannot be written, and
+folder names that are not UTF-8."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from tests.grader.test_grade_cli import _class
+
+HONEST = ("answers.yaml", b"q2: {s1: T}\n")
+
+
+def _grade(*args) -> object:
+    return CliRunner().invoke(main, ["grade", *map(str, args)])
+
+
+@pytest.mark.parametrize("given", ["variants", "nowhere"])
+def test_a_variants_folder_without_manifests_stops_the_run(tmp_path, given):
+    """Is a mistyped --variants (the variants/ folder itself, or a path that is not there)
+    refused in one line, instead of grading the class against numbers drawn afresh?"""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    generated = tmp_path / "gen"
+    made = CliRunner().invoke(main, ["generate", str(assignment), "--roster", str(roster),
+                                     "--out", str(generated), "--no-pdf"])
+    assert made.exit_code == 0, made.output
+    variants = generated / given
+    result = _grade(assignment, subs, "--out", tmp_path / "out", "--roster", roster,
+                    "--variants", variants)
+    assert result.exit_code == 1
+    assert f"{variants}: no variants manifests" in result.output
+    if given == "variants":
+        assert f"give the folder above it, {generated}" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+    right = _grade(assignment, subs, "--out", tmp_path / "out", "--roster", roster,
+                   "--variants", generated)
+    assert right.exit_code == 0, right.output
+
+
+@pytest.mark.parametrize("with_roster", [False, True])
+def test_an_output_folder_inside_submissions_is_no_student(tmp_path, with_roster):
+    """Rerunning with --out inside SUBMISSIONS: is the previous output neither graded as a
+    student nor listed as a folder with no student?"""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST, "b": HONEST})
+    args = [assignment, subs, "--out", subs / "graded"] + (["--roster", roster]
+                                                           if with_roster else [])
+    for _ in range(2):
+        result = _grade(*args)
+        assert result.exit_code == 0, result.output
+    assert "graded 2 students" in result.output and "graded," not in result.output
+    assert "folders with no student" not in result.output
+    results = json.loads((subs / "graded" / "results.json").read_text())
+    assert sorted(results["students"]) == ["a", "b"]
+
+
+def test_an_output_place_the_system_refuses_is_one_line(tmp_path):
+    """An output folder where the file system allows no writing (here /proc, refused even
+    to root): one line naming the output, not a grader bug."""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    result = _grade(assignment, subs, "--out", "/proc/graded", "--roster", roster)
+    assert result.exit_code == 1
+    assert "/proc/graded: cannot write the outputs there" in result.output
+    assert "internal error" not in result.output
+
+
+def test_an_output_under_a_file_is_one_line(tmp_path):
+    """A file where the output's parent folder should be (the file system refuses as it
+    would a read-only place): one line naming the output, not a grader bug."""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    (tmp_path / "afile").write_text("not a folder")
+    result = _grade(assignment, subs, "--out", tmp_path / "afile" / "graded", "--roster",
+                    roster)
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'afile' / 'graded'}: cannot write the outputs there" in result.output
+    assert "internal error" not in result.output
+
+
+def test_a_folder_name_that_is_not_utf8_is_listed_not_fatal(tmp_path):
+    """A folder unzipped from an archive with Latin-1 names (`Jos\\xe9`): is the class graded
+    and the folder listed, its odd byte escaped, in the closing lines and the outputs?"""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    os.mkdir(os.fsencode(subs) + b"/Jos\xe9")
+    for extra in ([], ["--roster", roster]):
+        out = tmp_path / f"out{len(extra)}"
+        result = _grade(assignment, subs, "--out", out, *extra)
+        assert result.exit_code == 0, result.output
+        assert "Jos\\xe9" in result.output
+        assert "Jos\\xe9" in (out / "summary.html").read_text(encoding="utf-8")
+        assert json.loads((out / "integrity.json").read_text())["unknown_folders"] == \
+            ["Jos\\xe9"]
+        assert sorted(json.loads((out / "results.json").read_text())["students"]) == ["a"]
