@@ -35,7 +35,14 @@ class Question:
     path: Path = Path("assignment.yaml")
 
     def part_points(self, parts: tuple[str, ...]) -> dict[str, float]:
-        """Points per part: a total is split evenly, a mapping must name exactly the parts."""
+        """Points per part: a total is split evenly, a mapping must name exactly the parts.
+
+        Also checks that `tolerance.parts` names only parts of this question."""
+        unknown = sorted(set(self.part_tolerances) - set(parts))
+        if unknown:
+            raise AssignmentError(f"{self.path}: question '{self.id}' field 'tolerance.parts': "
+                                  f"no part(s) {', '.join(unknown)} in this question "
+                                  f"(its parts: {', '.join(parts)})")
         if not isinstance(self.points, Mapping):
             return {part: self.points / len(parts) for part in parts}
         missing = [part for part in parts if part not in self.points]

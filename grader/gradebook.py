@@ -24,7 +24,11 @@ def canvas_column(assignment: Assignment) -> str:
 
 
 def canvas_csv(result: ClassResult) -> str:
-    """Student, ID, SIS User ID, SIS Login ID, Section, the assignment; a Points Possible row."""
+    """Student, ID, SIS User ID, SIS Login ID, Section, the assignment; a Points Possible row.
+
+    A Canvas roster's columns are echoed exactly as exported (an empty SIS User ID stays
+    empty); for a plain roster the student id goes in SIS User ID.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CANVAS_COLUMNS, canvas_column(result.assignment)])
@@ -32,7 +36,8 @@ def canvas_csv(result: ClassResult) -> str:
     for graded in result.students:
         student = graded.student
         writer.writerow([spreadsheet_safe(student.name), student.canvas_id,
-                         student.sis_user_id or student.id,
+                         student.sis_user_id if student.canvas
+                         else student.sis_user_id or student.id,
                          student.sis_login_id, student.section, round_points(graded.total)])
     return buffer.getvalue()
 

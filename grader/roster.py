@@ -3,7 +3,9 @@
 Which column holds the student id (the name of each submission folder):
 - a plain roster: `id` (or `student_id`, `Student ID`), with `name` (or `Name`, `Student`);
 - a Canvas export (columns Student, ID, SIS User ID, SIS Login ID, Section, ...): `SIS User ID`
-  when every student has one, otherwise Canvas's own `ID`; its "Points Possible" row is skipped.
+  when every student has one, otherwise Canvas's own `ID`; its "Points Possible" row, the Test
+  Student and any other meta row (such as a posting-policy row: Student and ID both empty) are
+  skipped, and its Canvas columns are kept as exported so the gradebook echoes them.
 `id_column` overrides the choice. Ids must be usable as folder names (letters, digits, `.`, `_`,
 `-`, `@`); names may hold any text (they are escaped wherever they are printed).
 """
@@ -36,6 +38,8 @@ class Student:
     sis_user_id: str = ""
     sis_login_id: str = ""
     section: str = ""
+    canvas: bool = False
+    """From a Canvas export: the Canvas fields above are echoed in grades.csv exactly."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,12 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
     rows = _read_rows(path)
     header = [cell.strip() for cell in rows[0]]
     canvas = all(column in header for column in CANVAS_COLUMNS[:3])
-    body = [row for row in rows[1:] if any(cell.strip() for cell in row)]
+    numbered = [(number, row) for number, row in enumerate(rows[1:], start=2)
+                if any(cell.strip() for cell in row)]
     if canvas:
-        body = [row for row in body if not _is_canvas_meta_row(row)]
+        numbered = [(number, row) for number, row in numbered
+                    if not _is_canvas_meta_row(header, row)]
+    body = [row for _, row in numbered]
     column = id_column or _default_id_column(path, header, body, canvas)
     if column not in header:
         raise RosterError(f"{path}: no column '{column}' (columns: {', '.join(header)})")
@@ -67,7 +74,7 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
         raise RosterError(f"{path}: no name column (expected one of "
                           f"{', '.join(PLAIN_NAME_COLUMNS)})")
     students, seen = [], set()
-    for number, row in enumerate(body, start=2):
+    for number, row in numbered:
         record = dict(zip(header, (cell.strip() for cell in row), strict=False))
         student_id = record.get(column, "")
         if not STUDENT_ID.match(student_id):
@@ -80,6 +87,7 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
             id=student_id, name=record.get(name_column, "") or student_id,
             canvas_id=record.get("ID", ""), sis_user_id=record.get("SIS User ID", ""),
             sis_login_id=record.get("SIS Login ID", ""), section=record.get("Section", ""),
+            canvas=canvas,
         ))
     if not students:
         raise RosterError(f"{path}: no students in the roster")
@@ -104,9 +112,18 @@ def _read_rows(path: Path) -> list[list[str]]:
     return rows
 
 
-def _is_canvas_meta_row(row: list[str]) -> bool:
+def _is_canvas_meta_row(header: list[str], row: list[str]) -> bool:
+    """Points Possible, the Test Student, or a row with no student (Student and ID both empty,
+    as the posting-policy row "Manual Posting" of newer exports)."""
     first = row[0].strip() if row else ""
-    return first in ("Points Possible", "Student, Test") or first.startswith("Points Possible")
+    if first in ("Points Possible", "Student, Test") or first.startswith("Points Possible"):
+        return True
+    student, canvas_id = (_cell(row, header.index(name)) for name in ("Student", "ID"))
+    return not student and not canvas_id
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index].strip() if index < len(row) else ""
 
 
 def _default_id_column(path: Path, header: list[str], body: list[list[str]], canvas: bool) -> str:

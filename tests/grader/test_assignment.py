@@ -83,3 +83,17 @@ def test_per_part_points_must_cover_the_parts(tmp_path):
     assignment = load_assignment(_write(tmp_path, document))
     with pytest.raises(AssignmentError, match=r"question 'q1' field 'points'.*S"):
         assignment.questions[0].part_points(("V", "S"))
+
+
+def test_misspelled_tolerance_part_is_an_error(tmp_path):
+    """Is a tolerance for a part the question does not have an error naming the file, the
+    question, the unknown part and the valid parts, as a misspelled points part is?"""
+    document = dict(BASE, questions=[{"id": "q1", "family": "adam_update", "points": 10,
+                                      "tolerance": {"parts": {"ox": {"decimals": 2}}}}])
+    path = _write(tmp_path, document)
+    question = load_assignment(path).questions[0]
+    with pytest.raises(AssignmentError) as caught:
+        question.part_points(("V", "S", "V_hat", "S_hat", "W"))
+    assert str(caught.value) == (
+        f"{path}: question 'q1' field 'tolerance.parts': no part(s) ox in this question "
+        f"(its parts: V, S, V_hat, S_hat, W)")

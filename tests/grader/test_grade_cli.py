@@ -301,3 +301,40 @@ def test_bundled_submissions_are_what_the_script_writes(tmp_path):
             assert (copy / "submissions" / relative).read_bytes() == \
                 (DEMO_SUBMISSIONS / relative).read_bytes(), relative
     assert DEMO_ROSTER.exists()
+
+
+def test_canvas_roster_columns_are_echoed_as_exported(tmp_path):
+    """Does grades.csv from a Canvas roster echo ID, SIS User ID, SIS Login ID and Section
+    exactly as exported (an empty SIS User ID stays empty), skipping the posting-policy row?"""
+    assignment, _, subs = _class(tmp_path, {"1001": ("answers.yaml", b"q2: {s1: T}\n"),
+                                            "1002": ("answers.yaml", b"q2: {s1: T}\n")})
+    roster = tmp_path / "canvas.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Homework 3 (123456)\n"
+                      ",,,,,Manual Posting\n"
+                      "    Points Possible,,,,,72\n"
+                      '"Exact, Stu",1001,st_exact,st@u.edu,Sec 1,\n'
+                      '"Str, Stu",1002,,str@u.edu,Sec 2,\n')
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO((tmp_path / "out" / "grades.csv").read_text())))
+    assert rows[1][0] == "Points Possible"
+    assert [row[:5] for row in rows[2:]] == [
+        ["Exact, Stu", "1001", "st_exact", "st@u.edu", "Sec 1"],
+        ["Str, Stu", "1002", "", "str@u.edu", "Sec 2"]]
+
+
+def test_misspelled_tolerance_part_stops_grading_in_one_line(tmp_path):
+    """Is a tolerance for a part the question lacks one clear line naming the file, the
+    question, the part and the valid parts, exit 1?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n")})
+    document = yaml.safe_load(assignment.read_text())
+    document["questions"][0]["tolerance"] = {"parts": {"ox": {"decimals": 2}}}
+    assignment.write_text(yaml.safe_dump(document))
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert str(assignment) in result.output
+    assert "question 'q1' field 'tolerance.parts': no part(s) ox" in result.output
+    assert "(its parts: V, S, V_hat, S_hat, W)" in result.output

@@ -90,3 +90,34 @@ def test_unknown_id_column(tmp_path):
     path.write_text("id,name\n1,A\n")
     with pytest.raises(RosterError, match="no column 'netid'"):
         load_roster(path, "netid")
+
+
+POSTING_POLICY_EXPORT = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Homework 3 (123456)\n"
+    ",,,,,Manual Posting\n"
+    "    Points Possible,,,,,72\n"
+    '"Exact, Stu",1001,st_exact,st@u.edu,Sec 1,\n'
+    '"Other, Stu",1002,st_other,ot@u.edu,Sec 1,\n'
+)
+
+
+def test_canvas_posting_policy_row_is_skipped(tmp_path):
+    """Is a Canvas export with a posting-policy row (Student and ID empty) read as it is, the
+    row skipped like Points Possible, and SIS User ID still the id column?"""
+    path = tmp_path / "canvas.csv"
+    path.write_text(POSTING_POLICY_EXPORT)
+    roster = load_roster(path)
+    assert roster.canvas and roster.id_column == "SIS User ID"
+    assert [(s.id, s.name, s.canvas_id) for s in roster.students] == [
+        ("st_exact", "Exact, Stu", "1001"), ("st_other", "Other, Stu", "1002")]
+
+
+def test_canvas_student_without_any_id_is_an_error(tmp_path):
+    """Is a real student (a name) with no ID and no SIS User ID still an error naming the
+    row as it is numbered in the file?"""
+    path = tmp_path / "canvas.csv"
+    path.write_text(POSTING_POLICY_EXPORT.replace("1002,st_other,", ",,"))
+    with pytest.raises(RosterError) as caught:
+        load_roster(path)
+    assert str(path) in str(caught.value)
+    assert "row 5: student id '' in column 'ID'" in str(caught.value)
