@@ -55,19 +55,31 @@ def decode_text(data: bytes, path: Path | str) -> str:
 def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:
     """Parse already-read text as YAML, JSON or TOML, naming ``path`` in errors."""
     if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            problem = f"malformed JSON at line {error.lineno}: {error.msg}"
-            raise InputFileError(path, problem) from None
-        except RecursionError:
-            raise InputFileError(path, "malformed JSON: nested too deeply") from None
+        return _parse_json(text, path)
     if suffix == ".toml":
         try:
             return tomllib.loads(text)
         except (tomllib.TOMLDecodeError, RecursionError, ValueError) as error:
             raise InputFileError(path, f"malformed TOML: {str(error)[:200]}") from None
     return _parse_yaml(text, path)
+
+
+def _parse_json(text: str, path: Path | str) -> Any:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        problem = f"malformed JSON at line {error.lineno}: {error.msg}"
+        raise InputFileError(path, problem) from None
+    except RecursionError:
+        raise InputFileError(path, "malformed JSON: nested too deeply") from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise InputFileError(path, f"malformed JSON: {str(error)[:120]}") from None
+    try:  # "\ud800" alone is valid JSON but no text: it could not be written anywhere
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputFileError(path, "malformed JSON: a \\u escape of half a character "
+                                   "(a lone surrogate)") from None
+    return document
 
 
 def _parse_yaml(text: str, path: Path | str) -> Any:
