@@ -12,6 +12,7 @@ from grader.family import Claim
 from grader.graph import WorkedStep
 from grader.render import render_latex, render_text
 from grader.roster import Student
+from grader.values import to_jsonable
 from grader.variants import QuestionVariant
 
 
@@ -64,10 +65,14 @@ def question_view(number: int, question: Question, variant: QuestionVariant) -> 
         answer_keys = family.file_check.claims
         labels.update(family.file_check.labels)
     points = question.part_points(parts)
+    # The key is worked out again from the params, as the worked solution is: the manifest's
+    # answers are rounded to 10 digits, and a tie at the printed digit would round the other
+    # way on a rerun that reads them, giving a key at odds with its own worked solution.
+    solved = to_jsonable(graph.answers())
     return QuestionView(
         number=number, id=question.id, title=question.title, family=family.name,
         points=sum(points.values()), part_points=points, p=dict(params.values),
-        answers={part: variant.answers.get(part) for part in parts}, parts=parts,
+        answers={part: solved.get(part) for part in parts}, parts=parts,
         labels=labels, worked=tuple(graph.worked()), statement=f"questions/{family.template}",
         answer_keys=answer_keys,
         claims=dict(family.claims(params)) if family.claims is not None else {},

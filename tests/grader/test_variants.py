@@ -123,3 +123,21 @@ def test_a_tampered_manifest_is_named(tmp_path):
                                        str(roster), "--variants", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert str(manifest) in result.output and "parameter 'W'" in result.output
+
+
+def test_generate_rerun_into_its_own_folder_keeps_every_key(tmp_path):
+    """Rerunning generate reads the issued manifests: are the keys the same bytes, even where
+    the exact answer is a tie at the printed digit (0.1701325 here) that the manifest's
+    10 significant digits would round the other way?"""
+    assignment = tmp_path / "hw.yaml"
+    assignment.write_text(yaml.safe_dump({
+        "title": "HW", "course": "DL", "due": "2026-12-01", "seed": 42,
+        "questions": [{"id": "adam", "family": "adam_update", "points": 10,
+                       "randomize": {"rows": 1, "cols": 4, "t_min": 2, "t_max": 9}}]}))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nw004,A\n")
+    out = tmp_path / "out"
+    generate(assignment, roster, out, pdf=False)
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")}
+    generate(assignment, roster, out, pdf=False)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")} == first
