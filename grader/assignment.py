@@ -163,6 +163,8 @@ def _load_question(entry: Any, index: int, where: _Where, get_family, default_to
         known = ", ".join(sorted(family.sample_settings)) or "none"
         raise q.error(f"field 'randomize': unknown setting '{unknown[0]}' for {family.name} "
                       f"(settings: {known})")
+    if params is None:
+        _try_settings(q, family, randomize)
     tolerance_raw = entry.get("tolerance") or {}
     if not isinstance(tolerance_raw, Mapping):
         raise q.error("field 'tolerance': expected a mapping")
@@ -180,6 +182,17 @@ def _load_question(entry: Any, index: int, where: _Where, get_family, default_to
         follow_through_credit=q.fraction(entry, "follow_through_credit", default_credit),
         path=where.path,
     )
+
+
+def _try_settings(q: _Where, family, randomize: Mapping[str, Any]) -> None:
+    """Sample once with the randomize settings, so a bad one (a size out of range, text for a
+    number, a minimum above the maximum) is named here, with the file and the question."""
+    import numpy as np
+
+    try:
+        family.parse(family.sample(np.random.default_rng(0), randomize))
+    except (GraderError, ValueError, TypeError, ArithmeticError) as error:
+        raise q.error(f"field 'randomize': {error}") from None
 
 
 class _Where:

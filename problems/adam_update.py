@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.errors import GraderError
 from grader.family import Family
 from grader.graph import (
     Graph,
@@ -20,7 +21,7 @@ from grader.graph import (
     swap_fn,
 )
 from grader.params import Flag, Integer, Params, ParamSpec, Real, Tensor
-from problems._sampling import decimals
+from problems._sampling import decimals, size_setting
 
 PARAMS = ParamSpec(
     fields=(
@@ -142,16 +143,27 @@ MISTAKES = (
 )
 
 
+MAX_SIDE = 6
+"""Rows or columns of W at most: every entry is worked by hand, five values each."""
+MAX_STEP = 1000
+
+
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     """A hand-computable step: two-decimal entries, t small, the course's hyperparameters."""
-    shape = (int(settings.get("rows", 2)), int(settings.get("cols", 3)))
+    shape = (size_setting(settings, "rows", 2, 1, MAX_SIDE),
+             size_setting(settings, "cols", 3, 1, MAX_SIDE))
+    t_min = size_setting(settings, "t_min", 2, 1, MAX_STEP)
+    t_max = size_setting(settings, "t_max", max(t_min, 5), t_min, MAX_STEP)
+    alpha = settings.get("alpha", 0.1)
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha <= 1:
+        raise GraderError(f"setting 'alpha': expected a learning rate in (0, 1], got {alpha!r}")
     return {
         "W": decimals(rng, -0.99, 0.99, shape, places=2),
         "grad": decimals(rng, -1.2, 1.2, shape, places=2),
         "V_prev": decimals(rng, -0.3, 0.3, shape, places=2),
         "S_prev": decimals(rng, 0.01, 0.2, shape, places=2),
-        "t": int(rng.integers(int(settings.get("t_min", 2)), int(settings.get("t_max", 5)) + 1)),
-        "alpha": float(settings.get("alpha", 0.1)),
+        "t": int(rng.integers(t_min, t_max + 1)),
+        "alpha": float(alpha),
         "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,

@@ -76,6 +76,33 @@ def test_bad_assignments_name_file_question_and_field(tmp_path, change, message)
     assert message in str(caught.value)
 
 
+def _randomized(family: str, settings: dict) -> dict:
+    return {"questions": [{"id": "q1", "family": family, "points": 1, "randomize": settings}]}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (_randomized("adam_update", {"rows": -1}), "setting 'rows': expected a whole number"),
+    (_randomized("adam_update", {"rows": 2.5}), "setting 'rows': expected a whole number"),
+    (_randomized("adam_update", {"cols": "abc"}), "setting 'cols': expected a whole number"),
+    (_randomized("adam_update", {"rows": 2000, "cols": 3000}), "from 1 to 6, got 2000"),
+    (_randomized("adam_update", {"alpha": "abc"}), "setting 'alpha': expected a learning rate"),
+    (_randomized("adam_update", {"t_min": 5, "t_max": 2}),
+     "setting 't_max': expected a whole number from 5 to 1000, got 2"),
+    (_randomized("adam_update", {"t_min": 0}), "setting 't_min'"),
+    (_randomized("lstm_forward", {"hidden": 50}), "setting 'hidden'"),
+    (_randomized("logic_net", {"gate": "FOO"}), "gate"),
+    (_randomized("lstm_concepts", {"count": 100}), "count"),
+])
+def test_bad_randomize_settings_name_file_question_and_setting(tmp_path, change, message):
+    """Is a randomize setting no draw can use refused when the assignment is read, with the
+    file, the question and the setting named (not a crash when drawing, or a bare message)?"""
+    path = _write(tmp_path, dict(BASE, **change))
+    with pytest.raises(AssignmentError) as caught:
+        load_assignment(path)
+    assert f"{path}: question 'q1' field 'randomize': " in str(caught.value)
+    assert message in str(caught.value)
+
+
 def test_per_part_points_must_cover_the_parts(tmp_path):
     """Is a points mapping that misses a part caught before grading?"""
     document = dict(BASE, questions=[{"id": "q1", "family": "adam_update",
