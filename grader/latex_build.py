@@ -61,6 +61,8 @@ from grader.pdf_split import (
 DEFAULT_TIMEOUT = 60.0
 COMBINED_SECONDS_PER_STUDENT = 2.0
 COMBINED_CHUNK = 100
+COMBINED_CHUNKS_AT_LEAST = 4
+"""A class is cut into at least this many combined documents, however many cores there are."""
 DEFAULT_SOURCE_DATE_EPOCH = "0"
 STRATEGIES = ("combined", "per-student")
 DEFAULT_STRATEGY = "combined"
@@ -149,7 +151,7 @@ def build_class_pdfs(documents: Sequence[tuple[str, str, str, Path]], *,
     documents = [StudentDocument(*document) for document in documents]
     workers = workers or os.cpu_count() or 1
     tick = Ticker(len(documents), progress)
-    chunks = combinable_chunks(documents, workers) if strategy == "combined" else []
+    chunks = combinable_chunks(documents) if strategy == "combined" else []
     singles = set(range(len(documents))) - {index for chunk in chunks for index in chunk}
     if chunks:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -203,15 +205,19 @@ def compile_jobs(jobs: dict[int, tuple[str, str, Path]], workers: int, tick: Tic
     return failures
 
 
-def combinable_chunks(documents: Sequence[StudentDocument], workers: int) -> list[list[int]]:
-    """Indices of the documents to combine, grouped by preamble, in chunks that fill the cores."""
+def combinable_chunks(documents: Sequence[StudentDocument]) -> list[list[int]]:
+    """Indices of the documents to combine, grouped by preamble, in at least
+    `COMBINED_CHUNKS_AT_LEAST` chunks (so that many cores share the work) of at most
+    `COMBINED_CHUNK` documents. A student's PDF holds fonts subset for its whole chunk, so
+    the chunks never depend on the machine's cores: the same class gives the same bytes."""
     groups: dict[str, list[int]] = {}
     for index, document in enumerate(documents):
         if is_combinable(document.preamble, document.body):
             groups.setdefault(document.preamble, []).append(index)
     chunks = []
     for members in groups.values():
-        count = max(math.ceil(len(members) / COMBINED_CHUNK), min(workers, len(members)))
+        count = max(math.ceil(len(members) / COMBINED_CHUNK),
+                    min(COMBINED_CHUNKS_AT_LEAST, len(members)))
         size = math.ceil(len(members) / count)
         chunks += [members[start:start + size] for start in range(0, len(members), size)]
     return [chunk for chunk in chunks if chunk]

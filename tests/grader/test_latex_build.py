@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import subprocess
 import time
 from pathlib import Path
@@ -203,6 +202,19 @@ def test_outputs_are_byte_for_byte_reproducible(tmp_path):
     assert b"/CreationDate" not in (tmp_path / "a.pdf").read_bytes()
 
 
+def test_class_pdfs_are_the_same_bytes_on_one_core_or_two(tmp_path):
+    """Does a class built on one core give the same PDFs as on two (the chunks, and so each
+    PDF's embedded font subsets, must not follow the machine)?"""
+    names = ["Ada", "Alan", "Grace", "Edsger", "Barbara"]
+    for workers in (1, 2):
+        documents = [(name, PREAMBLE, student_body(name), tmp_path / str(workers) / f"{name}.pdf")
+                     for name in names]
+        assert build_class_pdfs(documents, workers=workers) == []
+    for name in names:
+        assert (tmp_path / "1" / f"{name}.pdf").read_bytes() == \
+            (tmp_path / "2" / f"{name}.pdf").read_bytes(), name
+
+
 @pytest.mark.slow
 def test_build_class_pdfs_falls_back_per_student_and_names_the_broken_one(tmp_path):
     """When one student breaks the combined compile, do the others still get their PDFs?"""
@@ -280,20 +292,20 @@ def test_only_single_pass_documents_are_combinable(preamble, body, combinable):
     assert is_combinable(preamble, body) is combinable
 
 
-def test_chunks_fill_the_cores_keep_order_and_separate_preambles():
-    """Are combinable documents chunked per preamble, in order, at most COMBINED_CHUNK each?"""
+def test_chunks_keep_order_separate_preambles_and_ignore_the_cores():
+    """Are combinable documents chunked per preamble, in order, at most COMBINED_CHUNK each,
+    in at least COMBINED_CHUNKS_AT_LEAST chunks whatever the machine (a PDF's bytes depend
+    on its chunk, so the chunks must not depend on the cores)?"""
     docs = [latex_build.StudentDocument(f"s{n}", "A" if n < 130 else "B",
                                         "See \\ref{x}" if n == 5 else "x", Path(f"{n}.pdf"))
             for n in range(134)]
-    chunks = combinable_chunks(docs, workers=2)
-    # 129 combinable "A" documents: enough chunks for both cores and none over COMBINED_CHUNK,
-    # as even as possible; the 4 "B" documents split over the two cores.
-    count = max(math.ceil(129 / latex_build.COMBINED_CHUNK), 2)
-    sizes = [math.ceil(129 / count)] * (129 // math.ceil(129 / count))
-    sizes += [129 - sum(sizes)] if sum(sizes) < 129 else []
-    assert [len(chunk) for chunk in chunks] == [*sizes, 2, 2]
+    chunks = combinable_chunks(docs)
+    # 129 combinable "A" documents in 4 even chunks; the 4 "B" documents one each.
+    assert latex_build.COMBINED_CHUNKS_AT_LEAST == 4
+    assert [len(chunk) for chunk in chunks] == [33, 33, 33, 30, 1, 1, 1, 1]
     assert [i for chunk in chunks for i in chunk] == [n for n in range(134) if n != 5]
-    assert max(len(chunk) for chunk in chunks) <= latex_build.COMBINED_CHUNK
+    big = [latex_build.StudentDocument(f"s{n}", "A", "x", Path(f"{n}.pdf")) for n in range(450)]
+    assert max(len(chunk) for chunk in combinable_chunks(big)) <= latex_build.COMBINED_CHUNK
 
 
 def test_unknown_strategy_is_refused(tmp_path):
