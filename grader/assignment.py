@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -242,12 +243,15 @@ class _Where:
         if isinstance(value, Mapping):
             points = {}
             for part, each in value.items():
-                if isinstance(each, bool) or not isinstance(each, int | float) or each < 0:
-                    raise self.error(f"field 'points.{part}': expected a number >= 0, got {each!r}")
+                if isinstance(each, bool) or not isinstance(each, int | float) \
+                        or not 0 <= each < math.inf:
+                    raise self.error(f"field 'points.{part}': expected a finite number >= 0, "
+                                     f"got {each!r}")
                 points[str(part)] = float(each)
             return points
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self.error(f"field 'points': expected a number > 0 or a mapping of part "
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not 0 < value < math.inf:
+            raise self.error(f"field 'points': expected a finite number > 0 or a mapping of part "
                              f"names to points, got {value!r}")
         return float(value)
 

@@ -14,6 +14,7 @@ Modes (any level: assignment, question, part; a lower level overrides the keys i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -59,8 +60,9 @@ def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
         if key == "mode":
             if value not in MODES:
                 raise ValueError(f"mode must be one of {', '.join(MODES)}, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"'{key}' must be a number >= 0, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) \
+                or not 0 <= value < math.inf:  # NaN fails this too
+            raise ValueError(f"'{key}' must be a finite number >= 0, got {value!r}")
         elif key in _INTEGER_KEYS and value != int(value):
             raise ValueError(f"'{key}' must be a whole number, got {value!r}")
         changes[key] = int(value) if key in _INTEGER_KEYS else value

@@ -62,10 +62,21 @@ def test_reads_a_full_assignment(tmp_path):
      "question 'q1' field 'params': parameter 'grad': is required"),
     ({"questions": [{"id": "q1", "family": "adam_update", "points": 1,
                      "tolerance": {"rtol": "loose"}}]},
-     "question 'q1' field 'tolerance': 'rtol' must be a number"),
+     "question 'q1' field 'tolerance': 'rtol' must be a finite number"),
     ({"questions": [{"id": "q1", "family": "adam_update", "points": 1},
                     {"id": "q1", "family": "adam_update", "points": 1}]},
      "question 'q1': the id is used twice"),
+    *[({"questions": [{"id": "q1", "family": "adam_update", **field}]}, message)
+      for field, message in [
+          ({"points": float("inf")}, "question 'q1' field 'points': expected a finite"),
+          ({"points": float("nan")}, "question 'q1' field 'points': expected a finite"),
+          ({"points": {"V": float("inf"), "S": 1, "V_hat": 1, "S_hat": 1, "W": 1}},
+           "question 'q1' field 'points.V': expected a finite"),
+          ({"points": 1, "tolerance": {"decimals": float("inf")}},
+           "question 'q1' field 'tolerance': 'decimals' must be a finite number"),
+          ({"points": 1, "tolerance": {"rtol": float("nan")}},
+           "question 'q1' field 'tolerance': 'rtol' must be a finite number"),
+      ]],
 ])
 def test_bad_assignments_name_file_question_and_field(tmp_path, change, message):
     """Does every validation error name the file, the question and the field?"""
