@@ -23,6 +23,8 @@ from grader.errors import InputFileError
 
 ANSWERS_NAMES = tuple(f"answers{suffix}" for suffix in DATA_SUFFIXES)
 MAX_ANSWERS_BYTES = 1_000_000
+NOT_FINITE = "NaN, infinity and numbers beyond 1.8e308 are not answers"
+"""The message for a given value such as YAML's .nan or .inf, in every kind of question."""
 MAX_NESTING = 4
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([,_ ]\d{3})+$")
@@ -127,7 +129,7 @@ def to_number(value: Any, integer: bool = False) -> float:
     else:
         raise AnswerError(f"expected a number, got {_describe(value)}")
     if not math.isfinite(number):
-        raise AnswerError("NaN, infinity and numbers beyond 1.8e308 are not answers")
+        raise AnswerError(NOT_FINITE)
     return number
 
 

@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from grader.answers import NOT_FINITE
 from grader.errors import InputFileError
 from grader.forecaster.data import TestData, load_test_data, read_predictions
 from grader.forecaster.matching import MatchedModel, match_model
 from grader.forecaster.model import forward
 from grader.forecaster.spec import Architecture
 from grader.forecaster.weights import EXPORT_HINT, PICKLE_SUFFIXES, load_tensors
+from grader.grading import as_shown
 from grader.graph import Mistake
 from grader.results import PartResult
 from grader.values import significant
@@ -172,13 +174,18 @@ def _claimed(raw: Any, integer: bool) -> float | int:
             value = int(text) if integer and text.lstrip("+-").isdigit() else float(text)
         except ValueError:
             raise ValueError(f"could not read {raw[:40]!r} as a number") from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {str(raw)[:40]!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(NOT_FINITE)
     if integer:
         if value != int(value):
             raise ValueError(f"a parameter count is a whole number, got {raw!r}")
         return int(value)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer past float's range
+        raise ValueError(NOT_FINITE) from None
 
 
 def _param_count(raw: Any, model: MatchedModel | None, spec: Architecture,
@@ -193,7 +200,7 @@ def _param_count(raw: Any, model: MatchedModel | None, spec: Architecture,
     try:
         claim = _claimed(raw, integer=True)
     except ValueError as error:
-        return PartResult("invalid", 0.0, expected, raw, str(error))
+        return PartResult("invalid", 0.0, expected, as_shown(raw), str(error))
     if claim == expected:
         return PartResult("correct", 1.0, expected, claim, f"{claim} parameters, {source}")
     mistake = count_mistakes.get(claim) if expected == specified else None
@@ -209,7 +216,7 @@ def _metric(part: str, raw: Any, outcome: Rerun | PartResult, rtol: float,
     label = {"test_mse": "MSE", "test_l1": "L1 (mean absolute error)"}[part]
     if isinstance(outcome, PartResult):
         status = "missing" if raw is None else outcome.status
-        return PartResult(status, 0.0, None, raw, outcome.message)
+        return PartResult(status, 0.0, None, as_shown(raw), outcome.message)
     value = outcome.mse if part == "test_mse" else outcome.l1
     if raw is None:
         return PartResult("missing", 0.0, value, None,
@@ -217,7 +224,7 @@ def _metric(part: str, raw: Any, outcome: Rerun | PartResult, rtol: float,
     try:
         claim = _claimed(raw, integer=False)
     except ValueError as error:
-        return PartResult("invalid", 0.0, value, raw, str(error))
+        return PartResult("invalid", 0.0, value, as_shown(raw), str(error))
     allowed = max(rtol * abs(value), atol)
     if abs(claim - value) <= allowed:
         return PartResult("correct", 1.0, value, claim,

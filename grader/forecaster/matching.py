@@ -19,6 +19,9 @@ from grader.forecaster.spec import GATES, Architecture
 LSTM_LEAF = re.compile(r"(weight|bias)_(ih|hh)_l(\d+)(_reverse)?")
 MAX_LISTED = 12
 """Problems listed one by one before the rest are summarised as a count."""
+FLOAT_DTYPES = "float32, float16 or float64"
+"""The dtypes a weights file may hold (read as float32); bfloat16 and FP8 are refused when the
+file is read."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,20 @@ def match_model(tensors: dict[str, np.ndarray], spec: Architecture) -> MatchedMo
     heads: list[LinearHead] = []
     unexpected: list[str] = []
     broken: list[str] = []
+    # A weight or bias that is not floating point (int, bool) is named once for its dtype and
+    # otherwise matched by its shape like the others, so that it does not also make its module
+    # unrecognised and every later layer a shape mismatch.
+    not_float = [(name, array) for name, array in tensors.items()
+                 if array.dtype.kind != "f" and _is_parameter(name)]
+    if not_float:
+        broken.append(_dtype_problem(not_float))
     for prefix in sorted(groups, key=_natural_key):
         leaves = groups[prefix]
-        floats = all(array.dtype.kind == "f" for _, array in leaves.values())
-        if floats and all(LSTM_LEAF.fullmatch(leaf) for leaf in leaves):
+        usable = all(array.dtype.kind == "f" or _is_parameter(name)
+                     for name, array in leaves.values())
+        if usable and all(LSTM_LEAF.fullmatch(leaf) for leaf in leaves):
             _collect_lstm(prefix, leaves, layers, unexpected, broken)
-        elif floats and "weight" in leaves and set(leaves) <= {"weight", "bias"} \
+        elif usable and "weight" in leaves and set(leaves) <= {"weight", "bias"} \
                 and leaves["weight"][1].ndim == 2:
             heads.append(_linear(prefix, leaves, broken))
         else:
@@ -82,6 +93,21 @@ def match_model(tensors: dict[str, np.ndarray], spec: Architecture) -> MatchedMo
     count = int(sum(array.size for array in tensors.values()))
     head = heads[0] if len(heads) == 1 else None
     return MatchedModel(tuple(ordered), head, tuple(_listed(mismatches)), blocker, count)
+
+
+def _is_parameter(name: str) -> bool:
+    """Whether a state_dict name is one an nn.LSTM or nn.Linear parameter has."""
+    leaf = name.rpartition(".")[2]
+    return leaf in ("weight", "bias") or LSTM_LEAF.fullmatch(leaf) is not None
+
+
+def _dtype_problem(tensors: list[tuple[str, np.ndarray]]) -> str:
+    name, array = tensors[0]
+    more = len(tensors) - 1
+    others = (f" ({more} more tensor{'s are' if more > 1 else ' is'} not floating point "
+              "either)" if more else "")
+    return (f"tensor '{name}' is {array.dtype.name}{others}; weights must be floating point "
+            f"({FLOAT_DTYPES})")
 
 
 def _collect_lstm(prefix: str, leaves, layers: list[LSTMLayer], unexpected: list[str],

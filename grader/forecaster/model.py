@@ -116,11 +116,14 @@ def forward(layers: list[LSTMLayer], head: LinearHead, windows: np.ndarray) -> n
     """Predictions (N, output) for windows (N, L, input): the LSTMs in turn, then the head.
 
     Windows go through in chunks so that memory stays bounded on large test sets (the input
-    projections of a chunk take L × chunk × 4H floats).
+    projections of a chunk take L × chunk × 4H floats). Weights too large for float32
+    arithmetic (a student's 3e38) give infinite or NaN predictions, which the caller refuses,
+    and no RuntimeWarning: NumPy's warnings would only reach the grader's stderr.
     """
     windows = np.asarray(windows, dtype=np.float32)
-    chunks = [_forward_chunk(layers, head, windows[start:start + CHUNK_WINDOWS])
-              for start in range(0, windows.shape[0], CHUNK_WINDOWS)]
+    with np.errstate(all="ignore"):
+        chunks = [_forward_chunk(layers, head, windows[start:start + CHUNK_WINDOWS])
+                  for start in range(0, windows.shape[0], CHUNK_WINDOWS)]
     return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
 
 

@@ -165,7 +165,12 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def _as_float32(path: Path, name: str, array: np.ndarray) -> np.ndarray:
     if array.dtype.kind != "f":
-        return array  # not a weight: the architecture check names it as unexpected
+        return array  # not floating point: the architecture check names it (a weight, by dtype)
     if not np.all(np.isfinite(array)):
         raise InputFileError(path, f"tensor '{name}' holds NaN or infinite values")
-    return np.ascontiguousarray(array, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        single = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.all(np.isfinite(single)):
+        raise InputFileError(path, f"tensor '{name}' holds values beyond float32's range "
+                                   f"(±3.4e38)")
+    return single

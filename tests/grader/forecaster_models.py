@@ -61,6 +61,17 @@ def save_safetensors(net: nn.Module, path: Path) -> Path:
     return path
 
 
+def save_arrays(arrays: dict[str, np.ndarray], path: Path) -> Path:
+    """Write NumPy tensors of any dtype as a .safetensors file or an .npz, by the suffix."""
+    if path.suffix == ".npz":
+        np.savez(path, **arrays)
+    else:
+        from safetensors.numpy import save_file as save_numpy
+
+        save_numpy(arrays, str(path))
+    return path
+
+
 def windows(n=20, length=6, features=5, seed=1) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, length, features)).astype(np.float32),

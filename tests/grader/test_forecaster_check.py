@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +22,9 @@ from tests.grader.forecaster_models import (
     SCORE_REL,
     model,
     predict,
+    save_arrays,
     save_safetensors,
+    state_arrays,
     windows,
     write_data,
 )
@@ -126,6 +132,92 @@ def test_a_catalogued_count_mistake_is_named(tmp_path):
                               count_mistakes=count_mistakes(family, params))["param_count"]
     assert result.status == "incorrect" and result.mistake == "bias_convention"
     assert "one bias vector" in result.message
+
+
+NOT_FINITE = "NaN, infinity and numbers beyond 1.8e308 are not answers"
+
+
+@pytest.mark.parametrize(("part", "claim", "shown"), [
+    ("test_mse", float("nan"), "nan"),
+    ("test_l1", float("inf"), "inf"),
+    ("param_count", float("inf"), "inf"),
+    ("param_count", float("-inf"), "-inf"),
+    ("test_mse", "1e400", "1e400"),
+    ("test_l1", 10 ** 400, 10 ** 400),
+], ids=["nan", "inf", "count-inf", "count-minus-inf", "text-1e400", "int-10**400"])
+def test_nan_and_infinite_claims_are_invalid_and_json_safe(setup, part, claim, shown):
+    """Is a .nan or .inf claim (or one beyond float's range) invalid, as for any question,
+    with a given value results.json can hold (its encoder refuses NaN and infinity)?"""
+    result = _check(setup, {part: claim})[part]
+    assert result.status == "invalid" and result.fraction == 0.0
+    assert result.message == NOT_FINITE
+    assert result.given == shown
+    json.dumps(asdict(result), allow_nan=False)
+
+
+def test_nan_claims_are_json_safe_without_a_model(setup):
+    """Does a NaN claim stay JSON-safe when the weights are missing or cannot be re-run?"""
+    claims = {"param_count": float("nan"), "test_mse": float("nan"),
+              "test_l1": float("-inf")}
+    setup["weights"].write_bytes(b"\x00" * 20)
+    unreadable = _check(setup, claims)
+    setup["weights"].unlink()
+    for results in (unreadable, _check(setup, claims)):
+        assert results["param_count"].status == "invalid"
+        assert results["test_mse"].given == "nan" and results["test_l1"].given == "-inf"
+        json.dumps({part: asdict(r) for part, r in results.items()}, allow_nan=False)
+
+
+FLOATS = "weights must be floating point (float32, float16 or float64)"
+
+
+@pytest.mark.parametrize(("change", "suffix", "message"), [
+    ("all_int32", ".safetensors",
+     "tensor 'fc.bias' is int32 (9 more tensors are not floating point either); " + FLOATS),
+    ("int64_weight_ih", ".safetensors", "tensor 'lstm1.weight_ih_l0' is int64; " + FLOATS),
+    ("int64_weight_ih", ".npz", "tensor 'lstm1.weight_ih_l0' is int64; " + FLOATS),
+    ("bool_fc_bias", ".safetensors", "tensor 'fc.bias' is bool; " + FLOATS),
+], ids=["all-int32", "int64-safetensors", "int64-npz", "bool-bias"])
+def test_tensors_that_are_not_floats_are_named_with_their_dtype(setup, change, suffix,
+                                                                 message):
+    """Is an int or bool weight named once with its dtype, without a cascade of shape
+    mismatches or of 'unexpected' float tensors beside it, and is the re-run refused for it?"""
+    arrays = state_arrays(model(5, (8, 12), 5))
+    if change == "all_int32":
+        arrays = {name: array.astype(np.int32) for name, array in arrays.items()}
+    elif change == "int64_weight_ih":
+        arrays["lstm1.weight_ih_l0"] = arrays["lstm1.weight_ih_l0"].astype(np.int64)
+    else:
+        arrays["fc.bias"] = arrays["fc.bias"] > 0
+    setup["weights"] = save_arrays(arrays, setup["dir"] / f"model{suffix}")
+    results = _check(setup, {"param_count": setup["count"], "test_mse": setup["mse"]})
+    architecture = results["architecture"]
+    assert architecture.status == "incorrect"
+    assert architecture.message == message
+    assert architecture.given == "LSTM 5→8→12, linear 12→5"
+    assert results["param_count"].status == "correct"  # the shapes, hence the count, are right
+    for part in ("test_mse", "test_l1", "baseline"):
+        assert results[part].message == f"cannot re-run the model: {message}"
+    assert results["test_mse"].status == results["baseline"].status == "invalid"
+
+
+def test_overflowing_weights_are_invalid_without_warnings(setup):
+    """Do weights of 3e38 (float32 overflow in the re-run) make the re-run invalid, with no
+    NumPy RuntimeWarning, which would only reach the grader's stderr?"""
+    arrays = state_arrays(model(5, (8, 12), 5))
+    # The last LSTM saturated (every gate open, h near 1), so that 12 · 3e38 overflows.
+    for leaf in ("weight_ih_l0", "weight_hh_l0"):
+        arrays[f"lstm2.{leaf}"][:] = 0.0
+    arrays["lstm2.bias_ih_l0"][:] = 100.0
+    arrays["fc.weight"] = np.full_like(arrays["fc.weight"], 3e38)
+    setup["weights"] = save_arrays(arrays, setup["dir"] / "model.safetensors")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = _check(setup, {"test_mse": 0.1})
+    assert results["architecture"].status == "correct"
+    assert results["test_mse"].status == "invalid"
+    assert results["test_mse"].message == ("cannot re-run the model: the re-run gives NaN or "
+                                           "infinite predictions")
 
 
 def test_missing_weights(setup):

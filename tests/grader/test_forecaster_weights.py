@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -59,6 +60,33 @@ def test_float64_and_float16_are_read_as_float32(tmp_path):
         save_file({k: v.to(dtype) for k, v in net.state_dict().items()}, str(path))
         loaded = load_tensors(path)
         assert all(array.dtype == np.float32 for array in loaded.values())
+
+
+def test_float64_beyond_float32_range_is_clear_and_quiet(tmp_path):
+    """Is a float64 weight too large for float32 (1e300, which the cast makes infinite)
+    refused by name, with no NumPy overflow warning?"""
+    arrays = {name: array.astype(np.float64) for name, array in state_arrays(model()).items()}
+    arrays["fc.weight"][0, 0] = 1e300
+    path = tmp_path / "model.npz"
+    np.savez(path, **arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        problem = _problem(path)
+    assert problem == "tensor 'fc.weight' holds values beyond float32's range (±3.4e38)"
+
+
+def test_integer_and_bool_tensors_are_loaded_for_the_architecture_check(tmp_path):
+    """Are int and bool tensors read as they are (the architecture check names their dtype),
+    not converted to float32 as if they were weights?"""
+    arrays = state_arrays(model())
+    arrays["fc.bias"] = arrays["fc.bias"] > 0
+    arrays["lstm1.weight_ih_l0"] = arrays["lstm1.weight_ih_l0"].astype(np.int64)
+    path = tmp_path / "model.npz"
+    np.savez(path, **arrays)
+    loaded = load_tensors(path)
+    assert loaded["fc.bias"].dtype == np.bool_
+    assert loaded["lstm1.weight_ih_l0"].dtype == np.int64
+    assert loaded["fc.weight"].dtype == np.float32
 
 
 @pytest.mark.parametrize("suffix", [".pt", ".pth", ".pkl", ".PT", ".ckpt", ".bin"])
