@@ -73,9 +73,10 @@ def _grade_questions(assignment: Assignment, student: Student,
                      submissions: Path, instances: InstanceCache | None
                      ) -> dict[str, QuestionResult]:
     questions = {}
+    keys = _question_keys(assignment, submission)
     for question in assignment.questions:
         variant = variants[question.id]
-        given, problem = _question_answers(submission, question.id)
+        given, problem = _question_answers(submission, keys.get(question.id))
         try:
             if question.family.file_check is not None:
                 questions[question.id] = _check_files(assignment, question, variant,
@@ -89,7 +90,42 @@ def _grade_questions(assignment: Assignment, student: Student,
             if debugging():
                 raise
             questions[question.id] = _ungraded(question, variant, given, error, instances)
+        if question.id not in keys and submission.answers is not None:
+            questions[question.id] = _not_found(questions[question.id], question.id,
+                                                assignment, submission, keys)
     return questions
+
+
+def _question_keys(assignment: Assignment, submission: AnswersFile) -> dict[str, str]:
+    """The key of the answers file that holds each question's answers: its id, or the id in
+    another case (`Adam:` for `adam`) when that is the only one that fits."""
+    if submission.answers is None:
+        return {}
+    keys = {}
+    for question in assignment.questions:
+        if question.id in submission.answers:
+            keys[question.id] = question.id
+            continue
+        alike = [key for key in submission.answers if key.lower() == question.id.lower()]
+        if len(alike) == 1:
+            keys[question.id] = alike[0]
+    return keys
+
+
+def _not_found(result: QuestionResult, question_id: str, assignment: Assignment,
+               submission: AnswersFile, keys: Mapping[str, str]) -> QuestionResult:
+    """A question the answers file does not hold: when the file holds keys that are no
+    question's, the message names them, so a student who wrote `hw3:` or `answers:` around
+    everything, or a misspelled id, sees why nothing was graded."""
+    unused = sorted(set(submission.answers or {}) - set(keys.values()))
+    if not unused:
+        return result
+    ids = ", ".join(question.id for question in assignment.questions)
+    message = (f"question not answered: no '{question_id}' in the answers file, which has "
+               f"{', '.join(repr(key[:40]) for key in unused[:5])} instead (question ids: {ids})")
+    parts = {name: replace(part, message=message) if part.status == "missing" else part
+             for name, part in result.parts.items()}
+    return replace(result, parts=parts)
 
 
 def _ungraded(question, variant: QuestionVariant, given, error: Exception,
@@ -122,12 +158,12 @@ def _check_files(assignment: Assignment, question, variant: QuestionVariant, fol
     return QuestionResult(dict(parts), question.part_points(tuple(parts)))
 
 
-def _question_answers(submission: AnswersFile, question_id: str):
+def _question_answers(submission: AnswersFile, key: str | None):
     if submission.answers is None:
         return None, submission.problem
-    if question_id not in submission.answers:
+    if key is None:
         return None, None
-    return submission.answers[question_id], None
+    return submission.answers[key], None
 
 
 ARCHIVE_LEFTOVERS = frozenset({"__MACOSX"})

@@ -340,3 +340,21 @@ def test_misspelled_tolerance_part_stops_grading_in_one_line(tmp_path):
     assert str(assignment) in result.output
     assert "question 'q1' field 'tolerance.parts': no part(s) ox" in result.output
     assert "(its parts: V, S, V_hat, S_hat, W)" in result.output
+
+
+def test_question_ids_in_another_case_count_and_unknown_ones_are_named(tmp_path):
+    """`Q2:` for question q2 is graded; answers wrapped under `answers:` are missing with a
+    message naming the key found and the question ids, not a bare "not answered"."""
+    assignment, roster, subs = _class(tmp_path, {
+        "a": ("answers.yaml", b"Q2: {s1: T}\n"),
+        "b": ("answers.yaml", b"answers: {q2: {s1: T}}\n")})
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    assert students["a"]["questions"]["q2"]["parts"]["s1"]["status"] != "missing"
+    for question in ("q1", "q2"):
+        for part in students["b"]["questions"][question]["parts"].values():
+            assert part["status"] == "missing"
+            assert part["message"] == (f"question not answered: no '{question}' in the answers "
+                                       "file, which has 'answers' instead (question ids: q1, q2)")
