@@ -53,8 +53,15 @@ CANONICAL = {
 }
 
 
+CANCELLED = 1e-12
+"""A moment this small against its two terms is their exact cancellation (0.9 * 0.01 + 0.1 *
+-0.09 is 0, not float's 3.5e-18): it is 0 in the key, not a number students cannot write."""
+
+
 def _moment(beta, previous, value):
-    return beta * previous + (1 - beta) * value
+    kept, added = beta * previous, (1 - beta) * value
+    moment = kept + added
+    return np.where(np.abs(moment) <= CANCELLED * (np.abs(kept) + np.abs(added)), 0.0, moment)
 
 
 def _corrected(moment, beta, t):

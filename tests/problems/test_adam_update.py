@@ -62,6 +62,19 @@ def test_sampled_variants_match_torch():
                                    rtol=1e-10, atol=1e-12)
 
 
+def test_moments_that_cancel_exactly_are_zero_in_the_key():
+    """0.9 * 0.01 + 0.1 * -0.09 is 0: is the key's V (and V_hat) 0, not float's 3.5e-18, which
+    a student would read as a number to write down, and is W left as it was?"""
+    raw = {"W": [[0.5, -0.2]], "grad": [[-0.09, -2.43]], "V_prev": [[0.01, 0.27]],
+           "S_prev": [[0.02, 0.03]], "t": 2, "alpha": 0.1}
+    answers = FAMILY.solve(raw)
+    assert np.asarray(answers["V"]).tolist() == [[0.0, 0.0]]
+    assert np.asarray(answers["V_hat"]).tolist() == [[0.0, 0.0]]
+    assert np.asarray(answers["W"]).tolist() == raw["W"]
+    torch_step = _torch_adam_step({**raw, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8})
+    np.testing.assert_allclose(answers["V"], torch_step["V"], atol=1e-15)
+
+
 def test_eps_inside_sqrt_follows_the_handout():
     """With eps_inside_sqrt, is W_t = W - alpha * V_hat / sqrt(S_hat + eps)?"""
     raw = dict(FAMILY.canonical, eps=0.01, eps_inside_sqrt=True)
