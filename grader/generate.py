@@ -51,14 +51,15 @@ class GenerateReport:
 
 def select_students(roster: Roster, wanted: Sequence[str] | None, roster_path: Path
                     ) -> list[Student]:
-    """The roster's students, or only the wanted ids (an unknown id is an error)."""
+    """The roster's students, or only the wanted ids, each once, in the order first given
+    (an unknown id is an error)."""
     if not wanted:
         return list(roster.students)
     known = roster.by_id()
     missing = [student_id for student_id in wanted if student_id not in known]
     if missing:
         raise GraderError(f"{roster_path}: no student with id {', '.join(missing)}")
-    return [known[student_id] for student_id in wanted]
+    return [known[student_id] for student_id in dict.fromkeys(wanted)]
 
 
 def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bool = True,

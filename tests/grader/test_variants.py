@@ -7,10 +7,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import yaml
 
 from grader.assignment import load_assignment
-from grader.generate import generate
+from grader.errors import GraderError
+from grader.generate import generate, select_students
+from grader.roster import load_roster
 from grader.variants import draw_student, load_or_draw, manifest_text, variant_rng
 
 ASSIGNMENT = {
@@ -141,3 +144,14 @@ def test_generate_rerun_into_its_own_folder_keeps_every_key(tmp_path):
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")}
     generate(assignment, roster, out, pdf=False)
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")} == first
+
+
+def test_students_chosen_twice_are_built_once(tmp_path):
+    """`--students a2 --students a1 --students a2`: a2 and a1, once each, in that order; an
+    id not on the roster is named."""
+    _, roster_path = _setup(tmp_path)
+    roster = load_roster(roster_path)
+    chosen = select_students(roster, ["a2", "a1", "a2"], roster_path)
+    assert [student.id for student in chosen] == ["a2", "a1"]
+    with pytest.raises(GraderError, match="no student with id zz"):
+        select_students(roster, ["a1", "zz"], roster_path)
