@@ -92,6 +92,11 @@ def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVaria
     variants = {}
     for question in assignment.questions:
         entry = document.get(question.id)
+        if entry is None:
+            raise InputFileError(path, f"no question '{question.id}': the assignment has it, "
+                                       "the variants issued before do not; generate into a new "
+                                       "folder, or delete this file to draw again (the same "
+                                       "numbers for questions whose settings are unchanged)")
         if not isinstance(entry, dict) or entry.get("family") != question.family.name \
                 or not isinstance(entry.get("params"), dict):
             raise InputFileError(path, f"question '{question.id}' is missing or is not a "

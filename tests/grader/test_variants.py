@@ -155,3 +155,23 @@ def test_students_chosen_twice_are_built_once(tmp_path):
     assert [student.id for student in chosen] == ["a2", "a1"]
     with pytest.raises(GraderError, match="no student with id zz"):
         select_students(roster, ["a1", "zz"], roster_path)
+
+
+def test_a_question_added_after_issuing_says_how_to_go_on(tmp_path):
+    """Rerunning generate after adding a question: one message naming the manifest, the new
+    question and the ways forward; deleting the manifests redraws the same old numbers."""
+    assignment, roster = _setup(tmp_path)
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    issued = (tmp_path / "out" / "variants" / "a1.json").read_text()
+    grown = dict(ASSIGNMENT, questions=[*ASSIGNMENT["questions"],
+                                        {"id": "extra", "family": "backprop", "points": 3}])
+    assignment.write_text(yaml.safe_dump(grown))
+    with pytest.raises(GraderError) as raised:
+        generate(assignment, roster, tmp_path / "out", pdf=False)
+    assert str(tmp_path / "out" / "variants") in str(raised.value)
+    assert "no question 'extra'" in str(raised.value) and "delete this file" in str(raised.value)
+    for manifest in (tmp_path / "out" / "variants").glob("*.json"):
+        manifest.unlink()
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    redrawn = json.loads((tmp_path / "out" / "variants" / "a1.json").read_text())
+    assert {qid: redrawn[qid] for qid in ("q1", "q2")} == json.loads(issued)
