@@ -62,12 +62,25 @@ def select_students(roster: Roster, wanted: Sequence[str] | None, roster_path: P
     return [known[student_id] for student_id in dict.fromkeys(wanted)]
 
 
+def _refuse_key_name_clashes(roster: Roster, roster_path: Path) -> None:
+    """tex/ holds `<id>.tex` and `<id>-key.tex`: a student whose id is another's plus `-key`
+    would overwrite that student's answer key source with their own assignment."""
+    ids = {student.id for student in roster.students}
+    clashes = sorted(i for i in ids if i.endswith("-key") and i.removesuffix("-key") in ids)
+    if clashes:
+        clash = clashes[0]
+        raise GraderError(f"{roster_path}: student ids {clash.removesuffix('-key')} and {clash} "
+                          f"would both write tex/{clash}.tex (the first one's answer key); "
+                          "give one of them another id")
+
+
 def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bool = True,
              students: Sequence[str] | None = None, id_column: str | None = None,
              progress: Progress | None = None) -> GenerateReport:
     """Write manifests, LaTeX, answers templates and (unless pdf=False) PDFs for the class."""
     assignment = load_assignment(assignment_path)
     roster = load_roster(roster_path, id_column)
+    _refuse_key_name_clashes(roster, roster_path)
     chosen = select_students(roster, students, roster_path)
     layout = Layout(Path(out_dir))
     report = GenerateReport()

@@ -175,3 +175,12 @@ def test_a_question_added_after_issuing_says_how_to_go_on(tmp_path):
     generate(assignment, roster, tmp_path / "out", pdf=False)
     redrawn = json.loads((tmp_path / "out" / "variants" / "a1.json").read_text())
     assert {qid: redrawn[qid] for qid in ("q1", "q2")} == json.loads(issued)
+
+
+def test_an_id_that_is_another_ids_key_file_is_refused(tmp_path):
+    """Roster ids s01 and s01-key would share tex/s01-key.tex: refused in one message,
+    nothing written."""
+    assignment, roster = _setup(tmp_path, students=("s01", "s01-key"))
+    with pytest.raises(GraderError, match=r"s01 and s01-key would both write tex/s01-key\.tex"):
+        generate(assignment, roster, tmp_path / "out", pdf=False)
+    assert not (tmp_path / "out" / "tex").exists()
