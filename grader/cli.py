@@ -243,3 +243,7 @@ def demo_command(out_dir: Path, no_pdf: bool) -> None:
                f"{out_dir / 'graded' / 'feedback'}/<student>.html")
     if generated.failures:
         sys.exit(1)
+
+
+if __name__ == "__main__":  # python -m grader.cli ...
+    main(prog_name="grader")

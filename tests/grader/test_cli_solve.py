@@ -113,3 +113,15 @@ def test_every_command_has_help(runner):
         assert result.exit_code == 0, name
         summary = " ".join(command.help.split()[:5])
         assert summary in " ".join(result.output.split()), name
+
+
+@pytest.mark.parametrize("module", ["grader", "grader.cli"])
+def test_python_dash_m_runs_the_command(module):
+    """`python -m grader problems` (and `-m grader.cli`) does what `grader problems` does."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", module, "problems"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == CliRunner().invoke(main, ["problems"]).output
