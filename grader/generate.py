@@ -13,7 +13,7 @@ from grader.files import write_text_atomic
 from grader.latex_text import Transcription, recording
 from grader.roster import Roster, Student, load_roster
 from grader.values import latex_escape
-from grader.variants import load_or_draw, write_manifest
+from grader.variants import draw_question, load_or_draw, write_manifest
 
 Progress = Callable[[str], None]
 
@@ -90,15 +90,18 @@ def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bo
         report.warnings.append(f"{assignment.path}: " + "; ".join(
             f"{where} {transcription.summary(text)}" for where, text, transcription in shared))
     shared_texts = {text for _, text, _ in shared}
+    kept: dict[str, list[str]] = {}
     for student in chosen:
         with recording() as replaced:
-            documents.append(_write_student(assignment, student, layout))
+            documents.append(_write_student(assignment, student, layout, kept))
         warning = _student_warning(student, replaced, shared_texts)
         if warning:
             report.warnings.append(warning)
         report.students.append(student.id)
         if progress:
             progress(student.id)
+    if kept:
+        report.warnings.append(_kept_warning(kept, layout))
     if pdf:
         from grader.latex_build import build_class_pdfs
 
@@ -153,9 +156,24 @@ def _student_warning(student: Student, replaced: list[tuple[str, Transcription]]
     return f"student {student.id}: " + "; ".join(parts)
 
 
-def _write_student(assignment: Assignment, student: Student, layout: Layout
-                   ) -> tuple[Student, str, str]:
+def _kept_warning(kept: dict[str, list[str]], layout: Layout) -> str:
+    questions = ", ".join(sorted(kept))
+    students = sorted({student for ids in kept.values() for student in ids})
+    return (f"{layout.out / 'variants'}: {len(students)} student(s) keep the numbers issued "
+            f"before for question(s) {questions}, which the assignment now sets differently "
+            "(the manifests are the truth; delete them to issue new numbers)")
+
+
+def _write_student(assignment: Assignment, student: Student, layout: Layout,
+                   kept: dict[str, list[str]]) -> tuple[Student, str, str]:
+    """Write one student's documents; `kept` gathers, per question, the students whose issued
+    numbers differ from what the assignment's settings give now."""
     variants = load_or_draw(assignment, layout.out, student.id)
+    if layout.manifest(student.id).exists():
+        for question in assignment.questions:
+            if variants[question.id].params != draw_question(assignment, question,
+                                                             student.id).params:
+                kept.setdefault(question.id, []).append(student.id)
     write_manifest(layout.out, student.id, variants)
     questions = views(assignment, variants)
     assignment_source = assignment_tex(assignment, student, questions)

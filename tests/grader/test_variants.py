@@ -184,3 +184,23 @@ def test_an_id_that_is_another_ids_key_file_is_refused(tmp_path):
     with pytest.raises(GraderError, match=r"s01 and s01-key would both write tex/s01-key\.tex"):
         generate(assignment, roster, tmp_path / "out", pdf=False)
     assert not (tmp_path / "out" / "tex").exists()
+
+
+def test_changed_settings_keep_the_issued_numbers_with_a_warning(tmp_path):
+    """Changing a question's settings after issuing: a rerun keeps the issued numbers (the
+    manifests are the truth) and says so once, naming the question; an unchanged rerun is
+    silent."""
+    assignment, roster = _setup(tmp_path)
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    issued = (tmp_path / "out" / "variants" / "a1.json").read_text()
+    assert generate(assignment, roster, tmp_path / "out", pdf=False).warnings == []
+    changed = dict(ASSIGNMENT, questions=[ASSIGNMENT["questions"][0],
+                                          dict(ASSIGNMENT["questions"][1],
+                                               randomize={"rows": 1, "cols": 3})])
+    assignment.write_text(yaml.safe_dump(changed))
+    report = generate(assignment, roster, tmp_path / "out", pdf=False)
+    assert report.warnings == [
+        f"{tmp_path / 'out' / 'variants'}: 3 student(s) keep the numbers issued before for "
+        "question(s) q2, which the assignment now sets differently (the manifests are the "
+        "truth; delete them to issue new numbers)"]
+    assert (tmp_path / "out" / "variants" / "a1.json").read_text() == issued
