@@ -126,7 +126,7 @@ def generate_command(assignment_path: Path, roster_path: Path, id_column: str | 
     from grader.generate import generate
     from grader.roster import load_roster
 
-    count = len(students) or len(load_roster(roster_path, id_column).students)
+    count = len(set(students)) or len(load_roster(roster_path, id_column).students)
     with StderrProgress("generating", count) as progress:
         report = generate(assignment_path, roster_path, out_dir, pdf=not no_pdf,
                           students=students, id_column=id_column, progress=progress)
