@@ -40,6 +40,15 @@ STATUS_MEANINGS = {
     "invalid": "an answer was given but could not be read",
 }
 
+PARTLY_CORRECT = "Partly correct"
+"""The label of an incorrect vector or matrix part some of whose entries are right."""
+STATUS_LEGEND = tuple(
+    item for status, meaning in STATUS_MEANINGS.items()
+    for item in [(status, STATUS_LABELS[status], meaning)] + (
+        [("incorrect", PARTLY_CORRECT, "some entries of a vector or matrix are right and "
+          "earn their share of the points")] if status == "incorrect" else []))
+"""(status class, label, meaning) of each label a part can show, for the feedback legend."""
+
 
 @dataclass(frozen=True, slots=True)
 class StepView:
@@ -291,7 +300,7 @@ def _question_view(assignment: Assignment, question_id: str, graded: QuestionRes
 
 def _status_label(part: PartResult) -> str:
     if part.status == "incorrect" and part.fraction > 0:
-        return "Partly correct"
+        return PARTLY_CORRECT
     return STATUS_LABELS[part.status]
 
 
@@ -308,6 +317,5 @@ def student_context(assignment: Assignment, student: StudentResult,
         "assignment": assignment, "student": student.student, "problem": student.problem,
         "total": points_text(total), "max": points_text(maximum),
         "percent": percent, "questions": questions,
-        "statuses": [(status, STATUS_LABELS[status], meaning)
-                     for status, meaning in STATUS_MEANINGS.items()],
+        "statuses": STATUS_LEGEND,
     }

@@ -358,3 +358,19 @@ def test_question_ids_in_another_case_count_and_unknown_ones_are_named(tmp_path)
             assert part["status"] == "missing"
             assert part["message"] == (f"question not answered: no '{question}' in the answers "
                                        "file, which has 'answers' instead (question ids: q1, q2)")
+
+
+def test_every_label_a_part_shows_is_in_the_legend(demo_run):
+    """A part with some entries right shows "Partly correct": is that label explained in the
+    legend at the top of the HTML and Markdown feedback, as the statuses are?"""
+    out, _ = demo_run
+    results = json.loads((out / "graded" / "results.json").read_text())["students"]
+    partly = [student for student, entry in results.items()
+              for question in entry["questions"].values() for part in question["parts"].values()
+              if part["status"] == "incorrect" and part["score"] > 0]
+    assert partly, "the demo should hold a partly correct part"
+    html = (out / "graded" / "feedback" / f"{partly[0]}.html").read_text()
+    markdown = (out / "graded" / "feedback" / f"{partly[0]}.md").read_text()
+    assert 'Partly correct</span> some entries of a vector or matrix are right' in html
+    assert "- **Partly correct**: some entries of a vector or matrix are right" in markdown
+    assert html.count("Partly correct") > 1
