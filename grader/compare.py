@@ -34,7 +34,7 @@ def read_given(given: Any, expected: Any, words) -> Reading:
         array = np.asarray(expected)
         integer = array.dtype.kind in "iu"
         value = to_array(given, array.shape, integer=integer)
-        return Reading(value if array.ndim else float(value))
+        return Reading(value if array.ndim else int(value) if integer else float(value))
     except AnswerError as error:
         return Reading(None, str(error))
 
