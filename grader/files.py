@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 OUTPUT_MODE = 0o644
@@ -45,8 +47,18 @@ def replace_directory(out_dir: Path, write, marker: str) -> None:
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / marker).exists():
         raise GraderError(f"{out_dir}: not empty and holds no {marker}; it was not written by "
                           "this command, so choose a new or empty folder")
-    try:
+    with refusals_named(out_dir):
         _build_and_swap(out_dir, write)
+
+
+@contextlib.contextmanager
+def refusals_named(out_dir: Path) -> Iterator[None]:
+    """The file system's refusals while writing outputs under `out_dir` (read-only, no space,
+    a file in the way) become one GraderError naming it."""
+    from grader.errors import GraderError
+
+    try:
+        yield
     except OSError as error:
         if error.errno is None:  # not the file system's refusal: a bug, reported as one
             raise

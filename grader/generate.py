@@ -9,7 +9,7 @@ from pathlib import Path
 from grader.assignment import Assignment, load_assignment
 from grader.documents import answer_key_tex, answers_template, assignment_tex, views
 from grader.errors import GraderError
-from grader.files import write_text_atomic
+from grader.files import refusals_named, write_text_atomic
 from grader.latex_text import Transcription, recording
 from grader.roster import Roster, Student, load_roster
 from grader.values import latex_escape
@@ -92,7 +92,7 @@ def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bo
     shared_texts = {text for _, text, _ in shared}
     kept: dict[str, list[str]] = {}
     for student in chosen:
-        with recording() as replaced:
+        with recording() as replaced, refusals_named(layout.out):
             documents.append(_write_student(assignment, student, layout, kept))
         warning = _student_warning(student, replaced, shared_texts)
         if warning:

@@ -204,3 +204,12 @@ def test_changed_settings_keep_the_issued_numbers_with_a_warning(tmp_path):
         "question(s) q2, which the assignment now sets differently (the manifests are the "
         "truth; delete them to issue new numbers)"]
     assert (tmp_path / "out" / "variants" / "a1.json").read_text() == issued
+
+
+def test_an_output_under_a_file_is_one_message(tmp_path):
+    """generate --out afile/sub: the file system's refusal is a GraderError naming the output
+    folder, as grade's is, not an internal error."""
+    assignment, roster = _setup(tmp_path)
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(GraderError, match="cannot write the outputs there"):
+        generate(assignment, roster, tmp_path / "afile" / "sub", pdf=False)
