@@ -102,6 +102,10 @@ def solve_command(family: str, params_path: Path, steps: bool, mistake: str | No
     from problems import get_family
 
     result = solve_file(get_family(family), params_path, steps=steps, mistake=mistake)
+    if mistake and solve_file(get_family(family), params_path) == (
+            result["answers"] if steps else result):
+        click.echo(f"warning: {mistake} changes no answer of this instance (it cannot show "
+                   "with these params); the answers are the key's", err=True)
     click.echo(json.dumps(result, indent=2) if steps else _one_key_per_line(result))
 
 

@@ -70,7 +70,8 @@ def test_solve_with_a_mistake(runner, tmp_path):
                                   "--mistake", "update_sign"])
     assert result.exit_code == 0
     correct = FAMILIES["adam_update"].solve(FAMILIES["adam_update"].canonical)
-    assert not np.allclose(json.loads(result.output)["W"], correct["W"])
+    assert not np.allclose(json.loads(result.stdout)["W"], correct["W"])
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -125,3 +126,15 @@ def test_python_dash_m_runs_the_command(module):
                          text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout == CliRunner().invoke(main, ["problems"]).output
+
+
+def test_a_mistake_that_cannot_show_is_warned_about(runner, tmp_path):
+    """--mistake no_biases on a count with no biases gives the key's answers: is that said on
+    stderr (stdout still the JSON), rather than looking like the mistake's answers?"""
+    path = tmp_path / "p.yaml"
+    path.write_text("{kind: rnn_lm, vocab: 8, embedding: 6, hidden: 5, biases: false}\n")
+    result = runner.invoke(main, ["solve", "param_count", "--params", str(path),
+                                  "--mistake", "no_biases"])
+    assert result.exit_code == 0
+    assert "warning: no_biases changes no answer of this instance" in result.stderr
+    assert json.loads(result.stdout)["total"] == 143
