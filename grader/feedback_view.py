@@ -42,11 +42,18 @@ STATUS_MEANINGS = {
 
 PARTLY_CORRECT = "Partly correct"
 """The label of an incorrect vector or matrix part some of whose entries are right."""
-STATUS_LEGEND = tuple(
-    item for status, meaning in STATUS_MEANINGS.items()
-    for item in [(status, STATUS_LABELS[status], meaning)] + (
-        [("incorrect", PARTLY_CORRECT, "some entries of a vector or matrix are right and "
-          "earn their share of the points")] if status == "incorrect" else []))
+PARTLY_CORRECT_MEANING = ("some entries of a vector or matrix are right and earn their "
+                          "share of the points")
+
+
+def _legend():
+    for status, meaning in STATUS_MEANINGS.items():
+        yield status, STATUS_LABELS[status], meaning
+        if status == "incorrect":  # some entries right: shown beside it
+            yield status, PARTLY_CORRECT, PARTLY_CORRECT_MEANING
+
+
+STATUS_LEGEND = tuple(_legend())
 """(status class, label, meaning) of each label a part can show, for the feedback legend."""
 
 
