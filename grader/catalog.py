@@ -55,7 +55,13 @@ def parse_params_file(family: Family, params_path: Path) -> Params:
 def solve_file(family: Family, params_path: Path, steps: bool = False,
                mistake: str | None = None) -> dict[str, Any]:
     """Reference answers (and the worked solution) for the instance in a params file."""
-    graph = family.graph(parse_params_file(family, params_path), mistake)
+    return solve_params(family, parse_params_file(family, params_path), steps, mistake)
+
+
+def solve_params(family: Family, params: Params, steps: bool = False,
+                 mistake: str | None = None) -> dict[str, Any]:
+    """Reference answers (and the worked solution) for an instance's validated params."""
+    graph = family.graph(params, mistake)
     answers = to_jsonable(graph.answers())
     if not steps:
         return answers

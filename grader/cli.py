@@ -98,12 +98,13 @@ def problems_command(family: str | None) -> None:
 @reports_errors
 def solve_command(family: str, params_path: Path, steps: bool, mistake: str | None) -> None:
     """Print the reference answers of one instance as JSON."""
-    from grader.catalog import solve_file
+    from grader.catalog import parse_params_file, solve_params
     from problems import get_family
 
-    result = solve_file(get_family(family), params_path, steps=steps, mistake=mistake)
-    if mistake and solve_file(get_family(family), params_path) == (
-            result["answers"] if steps else result):
+    chosen = get_family(family)
+    params = parse_params_file(chosen, params_path)
+    result = solve_params(chosen, params, steps=steps, mistake=mistake)
+    if mistake and solve_params(chosen, params) == (result["answers"] if steps else result):
         click.echo(f"warning: {mistake} changes no answer of this instance (it cannot show "
                    "with these params); the answers are the key's", err=True)
     click.echo(json.dumps(result, indent=2) if steps else _one_key_per_line(result))
