@@ -72,10 +72,10 @@ def check_variants_dir(variants_dir: Path) -> None:
 def output_folder_name(submissions: Path, out_dir: Path) -> frozenset[str]:
     """The name of the output folder when it sits in SUBMISSIONS: never a student's."""
     try:
-        inside = Path(out_dir).resolve().parent == submissions.resolve()
+        out, folder = Path(out_dir).resolve(), submissions.resolve()
     except (OSError, RuntimeError):
         return frozenset()
-    return frozenset({Path(out_dir).resolve().name}) if inside else frozenset()
+    return frozenset({out.name}) if out.parent == folder else frozenset()
 
 
 def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
