@@ -1,17 +1,17 @@
 """results.json, with the contents SPEC.md gives it.
 
 Layout: one-space indents down to the parts, and each part on a line of its own, so a
-person can read the file and a diff shows which parts changed. The file is large (every
+person can read the file and a diff shows which parts changed; the same bytes as
+`json.dumps(..., indent=1)` with each part's dict on one line. The file is large (every
 part's expected and given values) and Python's indenting JSON encoder is pure Python, so
-each part is encoded on one line by the C encoder, each student's entry where that student
-was graded (`student_results_text`), and the file is put together from the entries
-(`results_text`).
+the levels above the parts are laid out here and each part is encoded by one C encoder;
+each student's entry is encoded where that student was graded (`student_results_text`),
+and the file is put together from the entries (`results_text`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from grader.results import PartResult, QuestionResult, round_points
@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 INDENT = 1
 STUDENT_DEPTH = 2
 """A student's entry sits two levels deep: {"students": {id: entry}}."""
-_LINE_MARK = re.compile(r'"\\u0000(\d+)"')
+PART_DEPTH = 4
+"""Within an entry, each part's dict sits four levels deep: questions, id, parts, name."""
+_PART_ENCODER = json.JSONEncoder(allow_nan=False)
+"""One encoder for every part (json.dumps with an option builds a new one on each call)."""
 
 
 def results_document(result: ClassResult) -> dict:
@@ -43,21 +46,21 @@ def student_document(student: StudentResult) -> dict:
 
 def student_results_text(student: StudentResult) -> str:
     """One student's entry as it appears in results.json: `"id": {...}`, indented."""
-    lines: list[str] = []
+    document = _indented(student_document(student), STUDENT_DEPTH, PART_DEPTH)
+    return f"{' ' * (INDENT * STUDENT_DEPTH)}{json.dumps(student.student.id)}: {document}"
 
-    def on_one_line(value: Any) -> str:
-        lines.append(json.dumps(value, allow_nan=False))
-        return f"\0{len(lines) - 1}"
 
-    document = student_document(student)
-    for question in document["questions"].values():
-        question["parts"] = {name: on_one_line(part) for name, part in question["parts"].items()}
-    # Keys are ids and part names (no NUL), so a NUL-led string is one of the marks.
-    text = _LINE_MARK.sub(lambda mark: lines[int(mark.group(1))],
-                          json.dumps(document, indent=INDENT))
-    # JSON text holds no raw line breaks inside strings: each break starts a line.
-    shifted = text.replace("\n", "\n" + " " * (INDENT * STUDENT_DEPTH))
-    return f"{' ' * (INDENT * STUDENT_DEPTH)}{json.dumps(student.student.id)}: {shifted}"
+def _indented(value: Any, depth: int, levels: int) -> str:
+    """`value` as json.dumps(indent=INDENT) lays it out `depth` levels deep, with the dicts
+    `levels` further down each on one line."""
+    if levels == 0:
+        return _PART_ENCODER.encode(value)
+    if not isinstance(value, dict) or not value:
+        return json.dumps(value)
+    inner = " " * (INDENT * (depth + 1))
+    items = ",\n".join(f"{inner}{json.dumps(key)}: {_indented(item, depth + 1, levels - 1)}"
+                        for key, item in value.items())
+    return f"{{\n{items}\n{' ' * (INDENT * depth)}}}"
 
 
 def results_text(result: ClassResult) -> str:
