@@ -163,11 +163,11 @@ def grade_command(assignment_path: Path, submissions: Path, out_dir: Path,
     from grader.grade_run import class_roster, output_folder_name, run_grading
 
     ignored = output_folder_name(submissions, out_dir)
-    count = len(class_roster(roster_path, id_column, variants_dir, submissions,
-                             ignored).students)
-    with StderrProgress("grading", count) as progress:
+    roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)
+    with StderrProgress("grading", len(roster.students)) as progress:
         report = run_grading(assignment_path, submissions, out_dir, roster_path=roster_path,
-                             id_column=id_column, variants_dir=variants_dir, progress=progress)
+                             id_column=id_column, variants_dir=variants_dir, progress=progress,
+                             roster=roster)
     click.echo(grading_summary(report))
 
 

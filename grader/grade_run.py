@@ -80,13 +80,18 @@ def output_folder_name(submissions: Path, out_dir: Path) -> frozenset[str]:
 
 def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
                 roster_path: Path | None = None, id_column: str | None = None,
-                variants_dir: Path | None = None, progress: Progress | None = None
-                ) -> GradeReport:
-    """Grade every student and write results, gradebooks, feedback and the summary."""
+                variants_dir: Path | None = None, progress: Progress | None = None,
+                roster: Roster | None = None) -> GradeReport:
+    """Grade every student and write results, gradebooks, feedback and the summary.
+
+    ``roster`` is the class as `class_roster` reads it from the same options, when the
+    caller has read it already (to size a progress bar); otherwise it is read here.
+    """
     assignment = load_assignment(assignment_path)
     submissions = Path(submissions)
     ignored = output_folder_name(submissions, out_dir)
-    roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)
+    if roster is None:
+        roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)
     graded: list[tuple[ClassResult, list[Flag]]] = []
 
     def grade_into(staging: Path) -> None:

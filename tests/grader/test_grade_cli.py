@@ -226,6 +226,22 @@ def test_mac_archive_leftovers_and_hidden_folders_are_no_students(tmp_path):
     assert listed.exit_code == 0 and "folders with no student" not in listed.output
 
 
+def test_the_roster_is_read_once_per_run(tmp_path, monkeypatch):
+    """Do the progress count and the graded class come from one read of the roster (a
+    roster saved again mid-run cannot make them disagree)?"""
+    import grader.grade_run
+
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n")})
+    reads = []
+    real_load = grader.grade_run.load_roster
+    monkeypatch.setattr(grader.grade_run, "load_roster",
+                        lambda *args: reads.append(args) or real_load(*args))
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--roster",
+                                       str(roster), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1 and "graded 1 students" in result.output
+
+
 def test_rerun_is_byte_identical_and_replaces_outputs(tmp_path):
     """Does grading twice give identical bytes in every output file?"""
     assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
