@@ -104,19 +104,22 @@ def propagated_errors(graph: Graph, tolerance: Tolerance,
 def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
                  value: np.ndarray) -> np.ndarray:
     """Sum over the input's entries of |f(input + its error) - f(input)|."""
-    base = np.asarray(arguments[position], dtype=float)
+    nudged = np.array(arguments[position], dtype=float)  # a copy: each entry moved in turn
+    entries = nudged.reshape(-1)  # a view of it
+    moved = list(arguments)
     total = np.zeros_like(value)
-    for index in np.ndindex(base.shape):
-        if error[index] == 0:
+    for index, entry_error in enumerate(np.ravel(error).tolist()):
+        if entry_error == 0:
             continue
-        nudged = base.copy()
-        nudged[index] += error[index]
-        moved = list(arguments)
-        moved[position] = nudged if base.ndim else float(nudged)
+        exact = entries[index]
+        entries[index] = exact + entry_error
+        moved[position] = nudged if nudged.ndim else float(entries[0])
         try:
             change = np.abs(np.asarray(fn(*moved), dtype=float) - value)
         except (TypeError, ValueError):
             continue
+        finally:
+            entries[index] = exact
         total += np.where(np.isfinite(change), change, 0.0)
     return total
 

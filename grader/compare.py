@@ -48,7 +48,7 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
         return np.bool_(_number_matches(given, expected, allowance))
     given = np.asarray(given, dtype=float)
     expected_array = np.asarray(expected, dtype=float)
-    if not np.all(np.isfinite(expected_array)):
+    if not np.isfinite(expected_array).all():
         return np.zeros(expected_array.shape, dtype=bool)
     gap = np.abs(given - expected_array)
     if allowance is None or not is_numeric(expected):

@@ -175,10 +175,10 @@ class Tensor(Field):
             array = np.asarray(raw, dtype=float)
         except (ValueError, TypeError):
             raise self.fail("rows must all have the same length") from None
-        if not np.all(np.isfinite(array)):
+        if not np.isfinite(array).all():
             raise self.fail("entries must be finite numbers (no NaN or infinity)")
         if self.integer:
-            if not np.all(array == np.round(array)):
+            if not (array == np.round(array)).all():
                 raise self.fail("entries must be whole numbers")
             array = array.astype(np.int64)
         return array
