@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +21,10 @@ from grader.grade import (
 )
 from grader.gradebook import canvas_csv, plain_csv
 from grader.integrity import Flag, find_flags
-from grader.parallel import few_collections
+from grader.parallel import few_collections, in_background
 from grader.results_file import results_text
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
+from grader.summary import Charts, summary_charts, summary_html
 
 RESULTS_NAME = "results.json"
 
@@ -99,8 +102,11 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
         feedback.mkdir()
         result = grade_class(assignment, roster, submissions, variants_dir, progress,
                              after=feedback_writer(assignment, feedback), ignored=ignored)
-        flags = find_flags(result)
-        write_outputs(result, flags, staging)
+        # The summary's figures (matplotlib, the slowest output) are drawn on another core
+        # while this one checks integrity and writes the rest.
+        with in_background(functools.partial(summary_charts, result)) as charts:
+            flags = find_flags(result)
+            write_outputs(result, flags, staging, charts)
         graded.append((result, flags))
 
     with few_collections():
@@ -128,10 +134,11 @@ def feedback_writer(assignment: Assignment, folder: Path) -> AfterGrading:
     return write
 
 
-def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
+def write_outputs(result: ClassResult, flags: list[Flag], out: Path,
+                  charts: Callable[[], Charts] | None = None) -> None:
     """results.json, grades.csv (Canvas), grades-plain.csv, integrity.json and the summary
-    (the feedback pages are written as each student is graded)."""
-    from grader.summary import summary_html
+    (the feedback pages are written as each student is graded); `charts` gives the
+    summary's figures when they are drawn elsewhere."""
 
     (out / RESULTS_NAME).write_text(results_text(result), encoding="utf-8")
     (out / "grades.csv").write_text(canvas_csv(result), encoding="utf-8")
@@ -140,4 +147,5 @@ def write_outputs(result: ClassResult, flags: list[Flag], out: Path) -> None:
                             "parts": list(f.parts)} for f in flags],
                  "unknown_folders": result.unknown_folders}
     (out / "integrity.json").write_text(json.dumps(integrity, indent=1) + "\n", encoding="utf-8")
-    (out / "summary.html").write_text(summary_html(result, flags), encoding="utf-8")
+    figures = charts() if charts is not None else None
+    (out / "summary.html").write_text(summary_html(result, flags, figures), encoding="utf-8")

@@ -3,6 +3,8 @@
 Workers are forked, so the task (a closure over an assignment, whose families hold plain
 functions) is inherited rather than pickled; only the items and the results cross processes.
 Where fork is unavailable, or for a handful of items, the task runs in this process.
+`in_background` runs one task in a forked process beside what this one does next (the
+summary's figures while the integrity check runs).
 
 Grading a class allocates millions of small objects that live until the run ends, so
 Python's cyclic garbage collector, left at its defaults, keeps re-scanning them; and after a
@@ -20,7 +22,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from grader.errors import GraderError
 
@@ -33,6 +35,9 @@ On 1,000 simulated students (benchmarks/bench_grading.py, 2 cores) grading took 
 of 3.2 s, and the whole run with every output 5.8 s instead of 6.6 s."""
 
 _TASK: Callable[[Any], Any] | None = None
+Result = TypeVar("Result")
+WORKER_DIED = ("a worker process died before finishing its share (killed or out of memory?); "
+               "rerun, or set GRADER_DEBUG=1 to see more")
 
 
 @contextlib.contextmanager
@@ -73,8 +78,61 @@ def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
         with few_collections(), ProcessPoolExecutor(workers, mp_context=context) as pool:
             yield from pool.map(_run, items, chunksize=chunk)
     except BrokenProcessPool:
-        raise GraderError("a worker process died before finishing its share (killed or out "
-                          "of memory?); rerun, or set GRADER_DEBUG=1 to see more") from None
+        raise GraderError(WORKER_DIED) from None
     finally:
         gc.unfreeze()
         _TASK = None
+
+
+def _send_result(task: Callable[[], Any], reader, writer) -> None:
+    """In the forked process: run the task and send (True, result) or (False, error)."""
+    reader.close()  # with no reader left, a send after the parent has gone fails at once
+    try:
+        outcome = (True, task())
+    except Exception as error:  # raised in the parent when it asks for the result
+        outcome = (False, error)
+    try:
+        writer.send(outcome)
+    except (OSError, ValueError):  # the parent has gone
+        pass
+    except Exception as error:  # a result or an error that cannot be pickled
+        writer.send((False, RuntimeError(f"background task: {outcome[1]!r}: {error}")))
+
+
+@contextlib.contextmanager
+def in_background(task: Callable[[], Result]) -> Iterator[Callable[[], Result]]:
+    """task() started now in a forked process, beside what the block does; the block gets a
+    call that waits for its result (an exception in the task is raised there).
+
+    The task is inherited by the fork, not pickled; only its result crosses back. The process
+    ends with its task: it is not a pool worker that would wait on after a killed parent.
+    Without fork, or on one core, the call runs the task in this process when asked.
+    """
+    if (os.cpu_count() or 1) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield task
+        return
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_send_result, args=(task, reader, writer), daemon=True)
+    process.start()
+    writer.close()
+    received: list[tuple[bool, Any]] = []
+
+    def result() -> Result:
+        if not received:
+            try:
+                received.append(reader.recv())
+            except EOFError:
+                raise GraderError(WORKER_DIED) from None
+        ok, value = received[0]
+        if not ok:
+            raise value
+        return value
+
+    try:
+        yield result
+    finally:
+        reader.close()
+        if not received:
+            process.terminate()  # the block failed before it needed the result
+        process.join()

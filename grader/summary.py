@@ -228,15 +228,27 @@ def summary_context(result: ClassResult, flags: Sequence[Flag]) -> dict:
     }
 
 
-def summary_html(result: ClassResult, flags: list[Flag]) -> str:
-    """The instructor's self-contained summary page (figures are inline SVG)."""
+Charts = tuple[str, str]
+"""The score histogram and the per-part histograms, as inline SVG."""
+
+
+def summary_charts(result: ClassResult, stats: Sequence[PartStats] | None = None) -> Charts:
+    """summary.html's figures, which can be drawn apart from the rest of the page (`stats`:
+    the result's `part_statistics`, when at hand)."""
+    stats = part_statistics(result) if stats is None else stats
+    return _charts([s.total for s in result.students], result.assignment.max_points, stats)
+
+
+def summary_html(result: ClassResult, flags: list[Flag], charts: Charts | None = None) -> str:
+    """The instructor's self-contained summary page (figures are inline SVG); `charts` are
+    its figures when drawn already (`summary_charts` of the same result)."""
     from markupsafe import Markup
 
     context = summary_context(result, flags)
-    stats = [row["stats"] for row in context["parts"]]
     takers = [student for student in result.students if readable(student)]
-    score_svg, parts_svg = _charts([s.total for s in result.students],
-                                   result.assignment.max_points, stats)
+    if charts is None:
+        charts = summary_charts(result, [row["stats"] for row in context["parts"]])
+    score_svg, parts_svg = charts
     # The figures are matplotlib's own SVG: no student text ever reaches them.
     context.update(score_svg=Markup(score_svg), parts_svg=Markup(parts_svg),
                    part_takers=len(takers))

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from grader.errors import GraderError, InputFileError, LatexBuildError, ParamError
-from grader.parallel import GC_FIRST_GENERATION, PARALLEL_MIN_ITEMS, ordered_map
+from grader.parallel import GC_FIRST_GENERATION, PARALLEL_MIN_ITEMS, in_background, ordered_map
 
 ITEMS = list(range(PARALLEL_MIN_ITEMS * 3))
 
@@ -82,3 +82,46 @@ def test_settings_are_put_back_when_a_task_fails():
     with pytest.raises(ValueError):
         list(ordered_map(task, ITEMS, workers=2))
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_background_task_runs_in_another_process_beside_the_block(tmp_path):
+    """Does in_background start the task elsewhere before the block asks for it, and hand
+    back its result when asked?"""
+    import time
+
+    mark = tmp_path / "started"
+
+    def task():
+        mark.write_text("running")
+        return os.getpid()
+
+    with in_background(task) as result:
+        deadline = time.monotonic() + 30
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert mark.exists()  # running while the block runs, not only when asked
+        pid = result()
+    assert pid != os.getpid()
+
+
+def test_a_background_error_or_death_reaches_the_caller():
+    def fails():
+        raise InputFileError("data.npz", "no X array")
+
+    with pytest.raises(InputFileError, match="no X array"), in_background(fails) as result:
+        result()
+    with pytest.raises(GraderError, match="worker process died"), \
+            in_background(lambda: os._exit(3)) as result:
+        result()
+
+
+def test_a_failed_block_leaves_no_background_process_behind():
+    """A block that fails before asking for the result ends the task's process too, so a
+    failed run does not leave one waiting."""
+    import multiprocessing
+    import time
+
+    with pytest.raises(RuntimeError, match="the block failed"), \
+            in_background(lambda: time.sleep(30)):
+        raise RuntimeError("the block failed")
+    assert multiprocessing.active_children() == []
