@@ -51,6 +51,11 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _can_fork(workers: int) -> bool:
+    """Is forking worth it here: more than one worker (core), and fork available?"""
+    return workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _run(item: Any) -> Any:
     assert _TASK is not None
     return _TASK(item)
@@ -65,8 +70,7 @@ def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
     """
     global _TASK
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork(workers) or len(items) < PARALLEL_MIN_ITEMS:
         with few_collections():
             yield from map(task, items)
         return
@@ -108,7 +112,7 @@ def in_background(task: Callable[[], Result]) -> Iterator[Callable[[], Result]]:
     ends with its task: it is not a pool worker that would wait on after a killed parent.
     Without fork, or on one core, the call runs the task in this process when asked.
     """
-    if (os.cpu_count() or 1) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork(os.cpu_count() or 1):
         yield task
         return
     context = multiprocessing.get_context("fork")
