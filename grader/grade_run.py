@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from grader.integrity import Flag, find_flags
 from grader.parallel import few_collections, in_background
 from grader.results_file import results_text
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
-from grader.summary import Charts, summary_charts, summary_html
+from grader.summary import Charts, PartStats, part_statistics, summary_charts, summary_html
 
 RESULTS_NAME = "results.json"
 
@@ -103,10 +103,11 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
         result = grade_class(assignment, roster, submissions, variants_dir, progress,
                              after=feedback_writer(assignment, feedback), ignored=ignored)
         # The summary's figures (matplotlib, the slowest output) are drawn on another core
-        # while this one checks integrity and writes the rest.
-        with in_background(functools.partial(summary_charts, result)) as charts:
+        # while this one checks integrity and writes the rest; both use one item analysis.
+        stats = part_statistics(result)
+        with in_background(functools.partial(summary_charts, result, stats)) as charts:
             flags = find_flags(result)
-            write_outputs(result, flags, staging, charts)
+            write_outputs(result, flags, staging, charts, stats)
         graded.append((result, flags))
 
     with few_collections():
@@ -135,10 +136,11 @@ def feedback_writer(assignment: Assignment, folder: Path) -> AfterGrading:
 
 
 def write_outputs(result: ClassResult, flags: list[Flag], out: Path,
-                  charts: Callable[[], Charts] | None = None) -> None:
+                  charts: Callable[[], Charts] | None = None,
+                  stats: Sequence[PartStats] | None = None) -> None:
     """results.json, grades.csv (Canvas), grades-plain.csv, integrity.json and the summary
     (the feedback pages are written as each student is graded); `charts` gives the
-    summary's figures when they are drawn elsewhere."""
+    summary's figures when they are drawn elsewhere, `stats` its item analysis when at hand."""
 
     (out / RESULTS_NAME).write_text(results_text(result), encoding="utf-8")
     (out / "grades.csv").write_text(canvas_csv(result), encoding="utf-8")
@@ -148,4 +150,4 @@ def write_outputs(result: ClassResult, flags: list[Flag], out: Path,
                  "unknown_folders": result.unknown_folders}
     (out / "integrity.json").write_text(json.dumps(integrity, indent=1) + "\n", encoding="utf-8")
     figures = charts() if charts is not None else None
-    (out / "summary.html").write_text(summary_html(result, flags, figures), encoding="utf-8")
+    (out / "summary.html").write_text(summary_html(result, flags, figures, stats), encoding="utf-8")

@@ -67,42 +67,57 @@ def readable(student: StudentResult) -> bool:
 
 
 def part_statistics(result: ClassResult) -> list[PartStats]:
-    """Every part of every question, in assignment order, with its class statistics."""
-    takers = [student for student in result.students if readable(student)]
-    totals = [student.total for student in takers]
-    stats = []
-    for question in result.assignment.questions:
-        family = question.family
-        parts: dict[str, float] = {}
-        for student in result.students:
-            graded = student.questions.get(question.id)
-            if graded is not None:
-                for name in graded.parts:
-                    parts.setdefault(name, graded.points[name])
-        for name, points in parts.items():
-            outcomes = [s.questions[question.id].parts.get(name) for s in result.students
-                        if question.id in s.questions]
-            outcomes = [outcome for outcome in outcomes if outcome is not None]
-            statuses = {status: 0 for status in STATUSES}
-            statuses.update(Counter(outcome.status for outcome in outcomes))
-            named = Counter(o.mistake for o in outcomes if o.mistake is not None)
-            mistakes = tuple((mistake_id, family.mistake(mistake_id).description, count)
-                             for mistake_id, count in sorted(named.items(),
-                                                             key=lambda item: (-item[1], item[0])))
-            unexplained = sum(1 for o in outcomes if o.status == "incorrect" and o.mistake is None)
-            fractions = [_fraction(student, question.id, name) for student in takers]
-            scores = [fraction * points for fraction in fractions]
-            difficulty = float(np.mean(fractions)) if fractions else None
-            stats.append(PartStats(question.id, name, points, difficulty,
-                                   discrimination(scores, totals), statuses, mistakes,
-                                   unexplained, tuple(fractions)))
-    return stats
+    """Every part of every question, in assignment order, with its class statistics.
+
+    One pass over the students gathers each part's outcomes (every student's, in roster
+    order) and its fractions (each readable student's, 0 where the part is absent); the
+    parts of a question come in the order they are first met, their points from that student.
+    """
+    takers = sum(1 for student in result.students if readable(student))
+    totals: list[float] = []
+    gathered: dict[str, dict[str, _PartOutcomes]] = {
+        question.id: {} for question in result.assignment.questions}
+    for student in result.students:
+        taker = len(totals) if readable(student) else None
+        if taker is not None:
+            totals.append(student.total)
+        for question_id, graded in student.questions.items():
+            parts = gathered.setdefault(question_id, {})
+            for name, outcome in graded.parts.items():
+                part = parts.get(name)
+                if part is None:
+                    part = parts[name] = _PartOutcomes(graded.points[name], [], [0.0] * takers)
+                part.outcomes.append(outcome)
+                if taker is not None:
+                    part.fractions[taker] = outcome.fraction
+    return [_statistics(question, name, part, totals)
+            for question in result.assignment.questions
+            for name, part in gathered[question.id].items()]
 
 
-def _fraction(student: StudentResult, question_id: str, part: str) -> float:
-    graded = student.questions.get(question_id)
-    outcome = graded.parts.get(part) if graded is not None else None
-    return outcome.fraction if outcome is not None else 0.0
+@dataclass
+class _PartOutcomes:
+    points: float
+    outcomes: list
+    fractions: list[float]
+
+
+def _statistics(question, name: str, part: _PartOutcomes, totals: Sequence[float]
+                ) -> PartStats:
+    outcomes = part.outcomes
+    statuses = {status: 0 for status in STATUSES}
+    statuses.update(Counter(outcome.status for outcome in outcomes))
+    named = Counter(o.mistake for o in outcomes if o.mistake is not None)
+    mistakes = tuple((mistake_id, question.family.mistake(mistake_id).description, count)
+                     for mistake_id, count in sorted(named.items(),
+                                                     key=lambda item: (-item[1], item[0])))
+    unexplained = sum(1 for o in outcomes if o.status == "incorrect" and o.mistake is None)
+    fractions = part.fractions
+    scores = [fraction * part.points for fraction in fractions]
+    difficulty = float(np.mean(fractions)) if fractions else None
+    return PartStats(question.id, name, part.points, difficulty,
+                     discrimination(scores, totals), statuses, mistakes, unexplained,
+                     tuple(fractions))
 
 
 def unusable_students(result: ClassResult) -> list[tuple[StudentResult, str]]:
@@ -195,9 +210,11 @@ def _number(value: float | None, digits: int = 2) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
-def summary_context(result: ClassResult, flags: Sequence[Flag]) -> dict:
-    """Everything summary.html prints, figures excepted."""
-    stats = part_statistics(result)
+def summary_context(result: ClassResult, flags: Sequence[Flag],
+                    stats: Sequence[PartStats] | None = None) -> dict:
+    """Everything summary.html prints, figures excepted (`stats`: the result's
+    `part_statistics`, when at hand)."""
+    stats = part_statistics(result) if stats is None else stats
     totals = [student.total for student in result.students]
     names = {student.student.id: student.student.name for student in result.students}
     takers = sum(1 for student in result.students if readable(student))
@@ -239,12 +256,14 @@ def summary_charts(result: ClassResult, stats: Sequence[PartStats] | None = None
     return _charts([s.total for s in result.students], result.assignment.max_points, stats)
 
 
-def summary_html(result: ClassResult, flags: list[Flag], charts: Charts | None = None) -> str:
+def summary_html(result: ClassResult, flags: list[Flag], charts: Charts | None = None,
+                 stats: Sequence[PartStats] | None = None) -> str:
     """The instructor's self-contained summary page (figures are inline SVG); `charts` are
-    its figures when drawn already (`summary_charts` of the same result)."""
+    its figures when drawn already (`summary_charts` of the same result), `stats` its
+    `part_statistics` when computed already."""
     from markupsafe import Markup
 
-    context = summary_context(result, flags)
+    context = summary_context(result, flags, stats)
     takers = [student for student in result.students if readable(student)]
     if charts is None:
         charts = summary_charts(result, [row["stats"] for row in context["parts"]])

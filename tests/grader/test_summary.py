@@ -79,6 +79,23 @@ def test_difficulty_and_discrimination_on_a_tiny_class(tiny):
     assert stats["total"].difficulty == pytest.approx(0.8)
 
 
+def test_a_part_absent_from_a_readable_student_counts_as_zero(tiny):
+    """A readable student whose result lacks a question: 0 of its points, not left out."""
+    students = list(tiny.students)
+    only_logic = StudentResult(Student("G", "Gee"), {},
+                               {"logic": students[0].questions["logic"]}, None)
+    partial = ClassResult(tiny.assignment, [only_logic, *students], [])
+    stats = part_statistics(partial)
+    assert [(s.question, s.part) for s in stats] == [
+        ("logic", "truth_table"), ("logic", "gate"), ("count", "total")]
+    total = stats[-1]
+    # Readable: G (no count result: 0), A, B, C, D and F (missing: 0).
+    assert total.fractions == (0.0, 1.0, 1.0, 1.0, 1.0, 0.0)
+    assert total.difficulty == pytest.approx(4 / 6)
+    assert sum(total.statuses.values()) == 6  # G has no outcome to count; E's is invalid
+    assert stats[0].fractions[0] == 1.0
+
+
 def test_no_variance_gives_no_discrimination():
     """Is discrimination undefined when the part or the rest of the test does not vary?"""
     assert discrimination([1, 1, 1], [2, 3, 4]) is None
