@@ -1,9 +1,9 @@
 """Benchmark: grade 1,000 simulated students on the demo assignment.
 
-Prints the seconds to merely read and parse their answer files (one process), the seconds to
-grade them (read, parse and grade every part on every core, results in memory), the seconds
-of the whole `grade` run (grading plus every output: feedback pages, summary, gradebooks),
-and each against the parse time (goal: <= 3).
+Prints the seconds to merely read and parse their answer files (one process, the least of
+three passes), the seconds to grade them (read, parse and grade every part on every core,
+results in memory), the seconds of the whole `grade` run (grading plus every output: feedback
+pages, summary, gradebooks), and each against the parse time (goal: <= 3).
     .venv/bin/python benchmarks/bench_grading.py [--students N] [--class-dir DIR]
 """
 
@@ -57,6 +57,13 @@ def write_class(root: Path, count: int) -> tuple[Path, Path, Path]:
     return roster, subs, root / "generated"
 
 
+def _parse_seconds(subs: Path) -> float:
+    started = time.perf_counter()
+    for folder in sorted(subs.iterdir()):
+        read_answers(folder, subs)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=1000)
@@ -74,10 +81,10 @@ def main() -> None:
             print(f"wrote {args.students} submissions in {time.perf_counter() - started:.1f} s")
         out = Path(temporary) / "out"
 
-        started = time.perf_counter()
-        for folder in sorted(subs.iterdir()):
-            read_answers(folder, subs)
-        parse = time.perf_counter() - started
+        # The least of three passes: the first may read the files from disk, while grading
+        # (timed after it) finds them in the page cache; a cold first pass would flatter
+        # the ratios.
+        parse = min(_parse_seconds(subs) for _ in range(3))
 
         started = time.perf_counter()
         grade_class(load_assignment(DEMO_ASSIGNMENT), load_roster(roster), subs, generated)
