@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.assignment import Question
 from grader.feedback import STATUS_LABELS, html_environment, points_text
 from grader.grade import ClassResult, StudentResult, grader_failures
 from grader.integrity import MATCH_RTOL, Flag
-from grader.results import STATUSES
+from grader.results import STATUSES, PartResult
 
 SVG_SALT = "grader-summary"
 """Fixed salt for the ids matplotlib writes into SVG, so reruns are byte-identical."""
@@ -82,7 +83,9 @@ def part_statistics(result: ClassResult) -> list[PartStats]:
         if taker is not None:
             totals.append(student.total)
         for question_id, graded in student.questions.items():
-            parts = gathered.setdefault(question_id, {})
+            parts = gathered.get(question_id)
+            if parts is None:  # not a question of this assignment: not analysed
+                continue
             for name, outcome in graded.parts.items():
                 part = parts.get(name)
                 if part is None:
@@ -97,12 +100,15 @@ def part_statistics(result: ClassResult) -> list[PartStats]:
 
 @dataclass
 class _PartOutcomes:
+    """One part's outcomes (every student's who has it) and fractions (every readable
+    student's, 0 where absent), gathered by `part_statistics`."""
+
     points: float
-    outcomes: list
+    outcomes: list[PartResult]
     fractions: list[float]
 
 
-def _statistics(question, name: str, part: _PartOutcomes, totals: Sequence[float]
+def _statistics(question: Question, name: str, part: _PartOutcomes, totals: Sequence[float]
                 ) -> PartStats:
     outcomes = part.outcomes
     statuses = {status: 0 for status in STATUSES}
