@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,13 +146,31 @@ def _load(path: Path, spec: Architecture, folder: Path | None):
 
 
 def _escapes(path: Path, folder: Path | None) -> str | None:
-    if folder is None:
+    if folder is None or _nothing_at(path, folder):
         return None
     try:
         inside = path.resolve().is_relative_to(Path(folder).resolve())
     except (OSError, RuntimeError):
         return "cannot be resolved (a symlink loop?)"
     return None if inside else "points outside the submission folder"
+
+
+def _nothing_at(path: Path, folder: Path) -> bool:
+    """Is there no entry (not even a dangling symlink) at a path directly in the folder?
+
+    Then the path resolves to the folder's own resolution and cannot leave it: the common
+    case (a student who sent no file) needs one lstat, not two resolutions of every
+    component of both paths.
+    """
+    if path.name == ".." or path.parent != Path(folder):
+        return False
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:  # a loop or a non-folder on the way: let resolve() explain it
+        return False
+    return False
 
 
 def _architecture(model: MatchedModel | None, unavailable: PartResult | None,

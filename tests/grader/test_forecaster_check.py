@@ -335,6 +335,30 @@ def test_symlink_out_of_the_folder_is_refused(tmp_path, setup):
     assert "outside the submission folder" in results["architecture"].message
 
 
+def test_a_dangling_symlink_out_of_the_folder_is_refused_not_missing(tmp_path, setup):
+    """Is a symlink to a file outside that does not exist refused, not taken for no file?
+
+    (Grading skips resolving the paths where nothing is at all; a dangling link is there.)
+    """
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "model.safetensors").symlink_to(tmp_path / "elsewhere" / "gone.safetensors")
+    (folder / "pred.csv").symlink_to(tmp_path / "gone.csv")
+    results = check_forecaster(folder / "model.safetensors", setup["data"], {},
+                               predictions_path=folder / "pred.csv", architecture=SMALL,
+                               folder=folder)
+    for part in ("architecture", "predictions"):
+        assert results[part].status == "invalid"
+        assert "outside the submission folder" in results[part].message
+    (folder / "model.safetensors").unlink()
+    (folder / "pred.csv").unlink()
+    results = check_forecaster(folder / "model.safetensors", setup["data"], {},
+                               predictions_path=folder / "pred.csv", architecture=SMALL,
+                               folder=folder)
+    assert results["architecture"].message == "no weights file model.safetensors"
+    assert results["predictions"].message == "no predictions file pred.csv"
+
+
 def test_check_submission_reads_the_family_params(tmp_path):
     """Does grading a folder use the params' file names, architecture and test data?"""
     net = model(5, (8, 12), 5)
