@@ -104,6 +104,10 @@ def propagated_errors(graph: Graph, tolerance: Tolerance,
 def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
                  value: np.ndarray) -> np.ndarray:
     """Sum over the input's entries of |f(input + its error) - f(input)|."""
+    if not np.ndim(value) and not np.ndim(arguments[position]):
+        change = _scalar_sensitivity(fn, arguments, position, float(error), value)
+        if change is not None:
+            return change
     nudged = np.array(arguments[position], dtype=float)  # a copy: each entry moved in turn
     entries = nudged.reshape(-1)  # a view of it
     moved = list(arguments)
@@ -122,6 +126,29 @@ def _sensitivity(fn, arguments: list, position: int, error: np.ndarray,
             entries[index] = exact
         total += np.where(np.isfinite(change), change, 0.0)
     return total
+
+
+def _scalar_sensitivity(fn, arguments: list, position: int, error: float,
+                        value) -> np.float64 | None:
+    """`_sensitivity` of one number on one number, without numpy's per-call cost (most
+    steps); None when the step does not give one number, for the general path to handle."""
+    if error == 0:
+        return np.float64(0.0)
+    moved = list(arguments)
+    moved[position] = float(arguments[position]) + error
+    try:
+        result = fn(*moved)
+    except (TypeError, ValueError):
+        return np.float64(0.0)
+    if not isinstance(result, float):
+        if np.ndim(result):
+            return None
+        try:
+            result = float(result)
+        except (TypeError, ValueError):
+            return None
+    change = abs(result - float(value))
+    return np.float64(change if math.isfinite(change) else 0.0)
 
 
 def allowances(graph: Graph, tolerance_for, env: Mapping[str, Any] | None = None,
