@@ -33,8 +33,6 @@ def is_numeric(value: Any) -> bool:
 def rounding_error(value: np.ndarray, tolerance: Tolerance) -> np.ndarray:
     """Half a unit of a student's rounding: to N decimals or to M significant figures, whichever
     is coarser for this value (both are honest hand work, so both must pass)."""
-    if isinstance(value, float):  # one number (most parts): without numpy's per-call cost
-        return np.float64(_rounding_unit(abs(value), tolerance) / 2)
     magnitude = np.abs(np.asarray(value, dtype=float))
     decimals_unit = 10.0 ** -tolerance.rounding_decimals
     with np.errstate(divide="ignore"):
@@ -46,27 +44,49 @@ def rounding_error(value: np.ndarray, tolerance: Tolerance) -> np.ndarray:
 
 def rounding_errors(values: Mapping[str, np.ndarray], tolerance: Tolerance
                     ) -> dict[str, np.ndarray]:
-    """`rounding_error` of several float arrays, worked out in one numpy pass."""
-    if not values:
-        return {}
-    flat = rounding_error(np.concatenate([np.ravel(v) for v in values.values()]), tolerance)
-    result, start = {}, 0
+    """`rounding_error` of several float values: single numbers (most) one by one without
+    numpy's per-call cost, the arrays in one numpy pass."""
+    result: dict[str, np.ndarray] = {}
+    arrays = {}
     for name, value in values.items():
-        size = np.size(value)
-        shape = np.shape(value)
-        result[name] = flat[start:start + size].reshape(shape) if shape else flat[start]
-        start += size
-    return result
+        if np.ndim(value):
+            arrays[name] = value
+        else:
+            result[name] = np.float64(_half_unit(abs(float(value)), tolerance))
+    if arrays:
+        flat = rounding_error(np.concatenate([np.ravel(v) for v in arrays.values()]),
+                              tolerance)
+        start = 0
+        for name, value in arrays.items():
+            size = np.size(value)
+            result[name] = flat[start:start + size].reshape(np.shape(value))
+            start += size
+    return {name: result[name] for name in values}  # in the order given
 
 
-def _rounding_unit(magnitude: float, tolerance: Tolerance) -> float:
+def _half_unit(magnitude: float, tolerance: Tolerance) -> float:
+    """`rounding_error` of one magnitude, bit for bit: the same floor of log10 (math's and
+    numpy's log10 differ in the last bit, never across an integer), and the power of ten
+    that numpy's own power gives (which Python's ** does not always match: 1e-05)."""
     unit = 10.0 ** -tolerance.rounding_decimals
-    if magnitude == math.inf:
-        return math.inf
-    if magnitude > 0:
-        exponent = math.floor(math.log10(magnitude))
-        unit = max(unit, 10.0 ** (exponent - (tolerance.rounding_sig_figs - 1)))
-    return unit
+    if magnitude > 0:  # NaN is not
+        if magnitude == math.inf:
+            return math.inf
+        exponent = math.floor(math.log10(magnitude)) - (tolerance.rounding_sig_figs - 1)
+        unit = max(unit, _power_of_ten(exponent))
+    return unit / 2
+
+
+_POWERS_OF_TEN_FROM = -360
+_POWERS_OF_TEN = (10.0 ** np.arange(_POWERS_OF_TEN_FROM, 309, dtype=float)).tolist()
+
+
+def _power_of_ten(exponent: int) -> float:
+    """10.0 ** exponent as numpy's power computes it."""
+    index = exponent - _POWERS_OF_TEN_FROM
+    if 0 <= index < len(_POWERS_OF_TEN):
+        return _POWERS_OF_TEN[index]
+    return float(10.0 ** np.array(float(exponent)))
 
 
 def propagated_errors(graph: Graph, tolerance: Tolerance,

@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from grader.allowance import allowances, propagated_errors
+from grader.allowance import allowances, propagated_errors, rounding_error, rounding_errors
 from grader.graph import Graph, Step
 from grader.tolerance import Tolerance
 
@@ -62,3 +64,33 @@ def test_a_step_that_fails_when_nudged_inherits_nothing_from_that_input():
 
     graph = _graph(Step("a", ("x",), lambda x: x, "a"), Step("b", ("a",), fussy, "b"), x=0.5)
     assert propagated_errors(graph, TOLERANCE)["b"] == pytest.approx(5e-4)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1,
+                       max_size=12),
+       decimals=st.integers(0, 9), sig_figs=st.integers(1, 8))
+def test_single_numbers_round_bit_for_bit_as_in_an_array(values, decimals, sig_figs):
+    """Single numbers take a path without numpy; their allowance must be the very same
+    float the array path gives (results.json and reruns are compared byte for byte)."""
+    tolerance = Tolerance(rounding_decimals=decimals, rounding_sig_figs=sig_figs)
+    named = {f"v{index}": np.float64(value) for index, value in enumerate(values)}
+    named["array"] = np.array(values)
+    errors = rounding_errors(named, tolerance)
+    assert list(errors) == list(named)
+    expected = rounding_error(np.array(values), tolerance)
+    assert np.array_equal(errors["array"], expected, equal_nan=True)
+    singles = np.array([errors[f"v{index}"] for index in range(len(values))])
+    assert singles.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("exponent", range(-12, 13))
+def test_powers_of_ten_and_their_neighbours_round_alike(exponent):
+    """Where log10 lands on an integer the floor is most fragile."""
+    power = 10.0 ** exponent
+    values = [power, np.nextafter(power, 0), np.nextafter(power, np.inf), 5 * power]
+    named = {str(index): np.float64(value) for index, value in enumerate(values)}
+    errors = rounding_errors(named, Tolerance(rounding_decimals=8, rounding_sig_figs=3))
+    expected = rounding_error(np.array(values), Tolerance(rounding_decimals=8,
+                                                          rounding_sig_figs=3))
+    assert np.array([errors[str(i)] for i in range(4)]).tobytes() == expected.tobytes()
