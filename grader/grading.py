@@ -13,6 +13,7 @@ For each part, in the order a student computes them:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -315,6 +316,8 @@ def _closest(candidates: list[tuple[str, Any]], value: Any, correct: Any,
 def _closest_numeric(candidates: list[tuple[str, Any]], value: Any, correct: Any,
                      allowance: np.ndarray) -> str | None:
     """`_closest` for numbers, every candidate at once (the same verdicts, one numpy pass)."""
+    if not np.ndim(correct) and not np.ndim(allowance) and isinstance(value, float):
+        return _closest_number(candidates, value, float(correct), float(allowance))
     correct = np.asarray(correct, dtype=float)
     usable = []
     for mistake_id, candidate in candidates:
@@ -339,6 +342,29 @@ def _closest_numeric(candidates: list[tuple[str, Any]], value: Any, correct: Any
     if not chosen.size:
         return None
     return usable[chosen[np.argmin(distance[chosen])]][0]
+
+
+def _closest_number(candidates: list[tuple[str, Any]], value: float, correct: float,
+                    allowance: float) -> str | None:
+    """`_closest_numeric` for a part that is one number, in plain floats (most parts)."""
+    bound = allowance * (1 + FLOAT_SLACK) + 1e-12
+    scale = max(allowance, 1e-15)
+    best: tuple[float, str] | None = None
+    for mistake_id, candidate in candidates:
+        if np.ndim(candidate):
+            continue
+        try:
+            number = float(candidate)
+        except (TypeError, ValueError):
+            continue
+        gap = abs(value - number)
+        if (not math.isfinite(number) or not gap <= bound
+                or abs(number - correct) <= bound):  # far from the answer, or the key
+            continue
+        distance = gap / scale
+        if best is None or distance < best[0]:
+            best = (distance, mistake_id)
+    return best[1] if best else None
 
 
 def _distance(value: Any, candidate: Any, allowance: np.ndarray | None) -> float:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from grader.allowance import allowances
 from grader.assignment import Question
-from grader.grading import grade_question
+from grader.grading import _closest_numeric, grade_question
 from grader.tolerance import Tolerance
 from problems.lstm_forward import CANONICAL, FAMILY
 
@@ -62,3 +66,26 @@ def test_a_wrong_count_is_wrong_even_after_right_earlier_counts():
                "hidden_sizes": [128, 256, 512], "output_size": 17, "bias_convention": "pytorch"}
     keras = grade(stacked, {"layers": [75264, 395264, 1576960, 8721], "total": 2052625})
     assert keras["total"].status == "incorrect" and keras["total"].mistake is not None
+
+
+numbers = st.floats(-10, 10, allow_nan=False) | st.sampled_from([0.0, np.inf, -np.inf, np.nan])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.floats(-10, 10), correct=st.floats(-10, 10),
+       allowance=st.floats(0, 2) | st.just(0.0),
+       candidates=st.lists(numbers | st.just(None) | st.just("word"), max_size=8),
+       near=st.booleans())
+def test_the_closest_mistake_to_one_number_is_chosen_as_for_a_vector(value, correct, allowance,
+                                                                     candidates, near):
+    """A part that is one number is diagnosed without numpy: it must name the same mistake
+    as the array path does for the same number in a vector of one."""
+    if near:  # candidates that fit the value, so that ties and choices happen
+        candidates = [value + allowance * offset for offset in (0.5, -0.25, 0.5)] + candidates
+    named = [(f"m{index}", candidate) for index, candidate in enumerate(candidates)]
+    one = _closest_numeric(named, value, correct, np.float64(allowance))
+    as_vector = [(mistake, np.array([candidate]) if isinstance(candidate, float) else candidate)
+                 for mistake, candidate in named]
+    vector = _closest_numeric(as_vector, np.array([value]), np.array([correct]),
+                              np.array([allowance]))
+    assert one == vector
