@@ -112,7 +112,7 @@ def propagated_errors(graph: Graph, tolerance: Tolerance,
             # may be a student's own (wrong) answer.
             computed = np.asarray(step.fn(*arguments) if step.name in supplied else value,
                                   dtype=float)
-            inherited = np.zeros_like(computed)
+            inherited = 0.0 if not computed.ndim else np.zeros_like(computed)
             for position, name in enumerate(step.inputs):
                 if name not in errors:
                     continue
