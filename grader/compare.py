@@ -43,9 +43,11 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
     """Per entry: is the given value within the allowance of the expected one?"""
     if isinstance(expected, str) or isinstance(given, str):
         return np.asarray(given == expected)
-    if (isinstance(expected, float) and isinstance(given, float)
-            and (allowance is None or isinstance(allowance, float))):
-        return np.bool_(_number_matches(given, expected, allowance))
+    if isinstance(given, float) and (allowance is None or isinstance(allowance, float)):
+        if isinstance(expected, float):
+            return np.bool_(_number_matches(given, expected, allowance))
+        if isinstance(expected, np.ndarray) and not expected.ndim and expected.dtype.kind == "f":
+            return np.bool_(_number_matches(given, float(expected), allowance))
     given = np.asarray(given, dtype=float)
     expected_array = np.asarray(expected, dtype=float)
     if not np.isfinite(expected_array).all():

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.answers import AnswerError, read_answers, to_array, to_number
-from grader.compare import read_given
+from grader.compare import matches, read_given
 from tests.conftest import BILLION_LAUGHS_YAML
 
 FUZZ_EXAMPLES = 10_000
@@ -219,3 +219,20 @@ def test_coercion_never_crashes(value, expected):
     """Does coercing any JSON-like value give a value or a reason, never an exception?"""
     reading = read_given(value, expected, {"and": "AND", "t": "T", "f": "F"})
     assert (reading.problem is None) != (reading.value is None)
+
+
+any_float = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(given_value=any_float, expected=any_float,
+       allowance=st.none() | st.floats(0, 10) | st.just(0.0))
+def test_one_number_matches_alike_as_float_0d_array_and_vector(given_value, expected,
+                                                                allowance):
+    """One number is compared without numpy whether the key holds a float or a 0-d array
+    (both occur); the verdict must be the vector path's for the same number."""
+    allowed = None if allowance is None else np.float64(allowance)
+    as_vector = bool(matches(np.array([given_value]), np.array([expected]),
+                             None if allowed is None else np.array([allowance]))[0])
+    assert bool(matches(given_value, expected, allowed)) == as_vector
+    assert bool(matches(given_value, np.array(expected), allowed)) == as_vector
