@@ -65,16 +65,26 @@ def rounding_errors(values: Mapping[str, np.ndarray], tolerance: Tolerance
 
 
 def _half_unit(magnitude: float, tolerance: Tolerance) -> float:
-    """`rounding_error` of one magnitude, bit for bit: the same floor of log10 (math's and
-    numpy's log10 differ in the last bit, never across an integer), and the power of ten
-    that numpy's own power gives (which Python's ** does not always match: 1e-05)."""
+    """`rounding_error` of one magnitude, bit for bit: the same floor of log10 and the power
+    of ten that numpy's own power gives (which Python's ** does not always match: 1e-05)."""
     unit = 10.0 ** -tolerance.rounding_decimals
     if magnitude > 0:  # NaN is not
         if magnitude == math.inf:
             return math.inf
-        exponent = math.floor(math.log10(magnitude)) - (tolerance.rounding_sig_figs - 1)
+        exponent = _floor_log10(magnitude) - (tolerance.rounding_sig_figs - 1)
         unit = max(unit, _power_of_ten(exponent))
     return unit / 2
+
+
+def _floor_log10(magnitude: float) -> int:
+    """floor(log10(magnitude)) as numpy's log10 gives it. math's log10 differs from numpy's
+    in the last bits, which matters only within a few bits of an integer (just below a
+    power of ten: 9.999999999999673e+235); there numpy decides."""
+    log = math.log10(magnitude)
+    exponent = math.floor(log)
+    if log - exponent < 1e-9 or exponent + 1 - log < 1e-9:
+        exponent = int(np.floor(np.log10(magnitude)))
+    return exponent
 
 
 _POWERS_OF_TEN_FROM = -360
