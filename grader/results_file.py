@@ -26,7 +26,23 @@ STUDENT_DEPTH = 2
 PART_DEPTH = 4
 """Within an entry, each part's dict sits four levels deep: questions, id, parts, name."""
 _PART_ENCODER = json.JSONEncoder(allow_nan=False)
-"""One encoder for every part (json.dumps with an option builds a new one on each call)."""
+_quoted = json.encoder.encode_basestring_ascii
+"""A key as json.dumps writes a string, without its per-call checks."""
+
+
+def _one_part_encoder():
+    """`_PART_ENCODER.encode` with libjson's C encoder made once: JSONEncoder.encode makes
+    a new one on every call, and results.json holds a line for each part of each student.
+    No circular-reference markers: a part is a fresh tree of plain values."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return _PART_ENCODER.encode
+    encoder = make(None, _PART_ENCODER.default, _quoted, None, _PART_ENCODER.key_separator,
+                   _PART_ENCODER.item_separator, False, False, _PART_ENCODER.allow_nan)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_encode_part = _one_part_encoder()
 
 
 def results_document(result: ClassResult) -> dict:
@@ -47,18 +63,18 @@ def student_document(student: StudentResult) -> dict:
 def student_results_text(student: StudentResult) -> str:
     """One student's entry as it appears in results.json: `"id": {...}`, indented."""
     document = _indented(student_document(student), STUDENT_DEPTH, PART_DEPTH)
-    return f"{' ' * (INDENT * STUDENT_DEPTH)}{json.dumps(student.student.id)}: {document}"
+    return f"{' ' * (INDENT * STUDENT_DEPTH)}{_quoted(student.student.id)}: {document}"
 
 
 def _indented(value: Any, depth: int, levels: int) -> str:
     """`value` as json.dumps(indent=INDENT) lays it out `depth` levels deep, with the dicts
     `levels` further down each on one line."""
     if levels == 0:
-        return _PART_ENCODER.encode(value)
+        return _encode_part(value)
     if not isinstance(value, dict) or not value:
         return json.dumps(value)
     inner = " " * (INDENT * (depth + 1))
-    items = ",\n".join(f"{inner}{json.dumps(key)}: {_indented(item, depth + 1, levels - 1)}"
+    items = ",\n".join(f"{inner}{_quoted(key)}: {_indented(item, depth + 1, levels - 1)}"
                         for key, item in value.items())
     return f"{{\n{items}\n{' ' * (INDENT * depth)}}}"
 
