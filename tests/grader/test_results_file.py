@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
+from grader import results_file
 from grader.assignment import load_assignment
 from grader.demo import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
 from grader.grade import ClassResult, grade_class
@@ -37,3 +40,15 @@ def test_assembled_results_hold_the_document_with_a_part_per_line():
 def test_results_of_an_empty_class():
     empty = ClassResult(_demo_class().assignment, [])
     assert results_text(empty) == json.dumps({"students": {}}, indent=1) + "\n"
+
+
+def test_a_part_line_is_the_same_with_or_without_the_c_encoder(monkeypatch):
+    """The part encoder made once gives what json.dumps gives, and so does its fallback."""
+    part = {"status": "correct", "score": 1.5, "expected": [0.1, -2e-07, 3],
+            "given": "caf\u00e9 \"q\"", "mistake": None, "message": "ok\n"}
+    made_once = results_file._one_part_encoder()
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    fallback = results_file._one_part_encoder()
+    assert made_once(part) == fallback(part) == json.dumps(part)
+    with pytest.raises(ValueError):
+        made_once({"expected": float("nan")})  # results.json never holds NaN
