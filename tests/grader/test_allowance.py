@@ -84,15 +84,18 @@ def test_single_numbers_round_bit_for_bit_as_in_an_array(values, decimals, sig_f
     assert singles.tobytes() == expected.tobytes()
 
 
-@pytest.mark.parametrize("exponent", [*range(-320, -300), *range(-40, 41), *range(200, 309)])
-def test_powers_of_ten_and_their_neighbours_round_alike(exponent):
-    """Where log10 lands on an integer the floor is most fragile."""
-    power = 10.0 ** exponent
-    values = [power, np.nextafter(power, 0), np.nextafter(power, np.inf), 5 * power,
-              power * (1 - 3.3e-14), power * (1 + 3.3e-14)]  # (found: 9.999999999999673e+235)
+def test_powers_of_ten_and_their_neighbours_round_alike():
+    """Where log10 lands on an integer the floor is most fragile, over the whole float range
+    (hypothesis once found 9.999999999999673e+235 rounded differently)."""
+    tolerance = Tolerance(rounding_decimals=8, rounding_sig_figs=3)
+    powers = 10.0 ** np.array([*range(-320, -300), *range(-40, 41), *range(200, 309)],
+                              dtype=float)
+    below = powers[:, None] * (1 - np.arange(1, 80) * 1e-15)  # a few bits under each power
+    with np.errstate(over="ignore"):
+        values = np.concatenate([powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf),
+                                 5 * powers, below.ravel(), [9.999999999999673e+235]])
+    values = values[np.isfinite(values)]
     named = {str(index): np.float64(value) for index, value in enumerate(values)}
-    errors = rounding_errors(named, Tolerance(rounding_decimals=8, rounding_sig_figs=3))
-    expected = rounding_error(np.array(values), Tolerance(rounding_decimals=8,
-                                                          rounding_sig_figs=3))
+    errors = rounding_errors(named, tolerance)
     singles = np.array([errors[str(index)] for index in range(len(values))])
-    assert singles.tobytes() == expected.tobytes()
+    assert singles.tobytes() == rounding_error(values, tolerance).tobytes()
