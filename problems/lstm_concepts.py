@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -162,9 +163,18 @@ def _answer(value: str):
     return lambda: value
 
 
+@functools.cache
 def _text(words: str) -> str:
+    """Words as LaTeX \\text for a step's substitution (escaped once per process: the bank
+    is fixed and every student's graph prints the same statements)."""
     # Substitutions are string.Template text: a literal dollar must be doubled.
     return (r"\text{" + latex_escape(words) + "}").replace("$", "$$")
+
+
+@functools.cache
+def _statement_rule(text: str) -> str:
+    """A statement as its step's rule, LaTeX \\text (escaped once per process, as `_text`)."""
+    return r"\text{" + latex_escape(text) + "}"
 
 
 def build(params: Params) -> Graph:
@@ -178,7 +188,7 @@ def build(params: Params) -> Graph:
     for k, statement_id in enumerate(params["statements"], start=1):
         statement = STATEMENTS[statement_id]
         steps.append(Step(f"s{k}", (), _answer(statement.answer),
-                          r"\text{" + latex_escape(statement.text) + "}",
+                          _statement_rule(statement.text),
                           _text(statement.reason), kind="statement",
                           label=f"statement {k}: true or false"))
     return Graph({}, tuple(steps))
