@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -114,14 +115,21 @@ def build(params: Params) -> Graph:
                  **rnn.block_constants(params, BLOCKS)}
     for t in range(1, steps + 1):
         constants[f"x_{t}"] = params["x"][t - 1]
+    return Graph(constants, _steps(hidden, steps, params["reset"], params["update"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _steps(hidden: int, steps: int, reset: str, update: str) -> tuple[Step, ...]:
+    """The graph's steps, which hold no numbers (those are its constants): made once per
+    shape and convention, and shared by every student's graph."""
     dot, times = (r" \cdot ", r" \cdot ") if hidden == 1 else (" ", r" \odot ")
     result: list[Step] = []
     for t in range(1, steps + 1):
         result.extend(rnn.gate_step(gate, gate, rnn.sigmoid, gate, label, t, dot)
                       for gate, label in GATE_LABELS.items())
-        result.append(_candidate_step(params["reset"], t, dot, times))
-        result.append(_update_step(params["update"], t, times))
-    return Graph(constants, tuple(result))
+        result.append(_candidate_step(reset, t, dot, times))
+        result.append(_update_step(update, t, times))
+    return tuple(result)
 
 
 def _toggle(kind: str, first: Callable, second: Callable) -> Rewrite:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -257,6 +258,13 @@ def build(params: Params) -> Graph:
         constants[f"x_{t}"] = params["x"][t - 1]
         if params["loss"] is not None:
             constants[f"y_{t}"] = rnn.as_written(params["y"][t - 1], hidden)
+    return Graph(constants, _steps(hidden, steps, params["loss"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _steps(hidden: int, steps: int, loss: str | None) -> tuple[Step, ...]:
+    """The graph's steps, which hold no numbers (those are its constants): made once per
+    shape and loss, and shared by every student's graph."""
     dot, times = (r" \cdot ", r" \cdot ") if hidden == 1 else (" ", r" \odot ")
     output_gate = ("o", "o", rnn.sigmoid, "o", "output gate")
     result: list[Step] = []
@@ -274,11 +282,11 @@ def build(params: Params) -> Graph:
             rnn.fill(rf"h_{{<t>}} = o_{{<t>}}{times}\tanh(c_{{<t>}})", t),
             rnn.fill(rf"${{o_<t>}}{times}\tanh(${{c_<t>}})", t),
             kind="h", label=f"hidden state, step {t}"))
-        if params["loss"] in ("abs", "sq"):
-            result.append(_loss_steps(params["loss"], steps, hidden)[t - 1])
-    if params["loss"] in ("mse", "half_sse"):
-        result.extend(_loss_steps(params["loss"], steps, hidden))
-    return Graph(constants, tuple(result))
+        if loss in ("abs", "sq"):
+            result.append(_loss_steps(loss, steps, hidden)[t - 1])
+    if loss in ("mse", "half_sse"):
+        result.extend(_loss_steps(loss, steps, hidden))
+    return tuple(result)
 
 
 def _loss_rewrite(rules: Mapping[str, tuple[Callable, bool]]) -> Rewrite:
