@@ -250,27 +250,27 @@ class Dims:
         return "(" + ", ".join(parts) + ")"
 
     def bind(self, field: Field, shape: tuple[int, ...]) -> None:
-        """Check the shape against the sizes bound so far, then bind the new names (all
-        checked first: U of shape (H, H) binds H from its first axis, never against it)."""
+        """Check each axis against the size its name has (bound by an earlier field, or by
+        an earlier axis of this one: U of shape (H, H) must be square), binding new names."""
         sizes = self._sizes
         for dim, size in zip(field.dims, shape, strict=True):
-            want = dim if isinstance(dim, int) else sizes.get(dim)
-            if want is not None and want != size:
-                self._refuse(field, shape)
-        for dim, size in zip(field.dims, shape, strict=True):
-            if isinstance(dim, str) and dim not in sizes:
+            if isinstance(dim, int):
+                if dim != size:
+                    self._refuse(field, shape)
+            elif dim not in sizes:
                 sizes[dim] = size
                 self._bound_by[dim] = field.name
+            elif sizes[dim] != size:
+                self._refuse(field, shape)
 
     def _refuse(self, field: Field, shape: tuple[int, ...]) -> None:
-        mismatches = []
-        for dim, size in zip(field.dims, shape, strict=True):
-            want = self.size(dim)
-            if want is not None and want != size:
-                source = f" as set by '{self._bound_by[dim]}'" if dim in self._bound_by else ""
-                mismatches.append(f"{dim}={want}{source}")
+        """Raise the field's error: the expected shape, and which field set each size."""
+        mismatches = [f"{dim}={self._sizes[dim]} as set by '{self._bound_by[dim]}'"
+                      for dim, size in zip(field.dims, shape, strict=True)
+                      if isinstance(dim, str) and self._sizes.get(dim, size) != size]
+        which = f" ({'; '.join(mismatches)})" if mismatches else ""
         raise field.fail(f"expected shape {self.expected(field.dims)}, got "
-                         f"{_shape_text(shape)} ({'; '.join(mismatches)})")
+                         f"{_shape_text(shape)}{which}")
 
     def as_dict(self) -> dict[str, int]:
         return dict(self._sizes)
