@@ -58,6 +58,12 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
     return gap <= allowance * (1 + FLOAT_SLACK) + 1e-12
 
 
+def every(mask: np.ndarray) -> bool:
+    """Does every entry match? `mask.all()` as a plain bool, without numpy's call for one
+    entry (most parts are one number)."""
+    return bool(mask) if not mask.ndim else bool(mask.all())
+
+
 def _number_matches(given: float, expected: float, allowance: float | None) -> bool:
     """`matches` for one number, without numpy's per-call cost (most parts are one number)."""
     if not math.isfinite(expected):

@@ -22,7 +22,7 @@ import numpy as np
 
 from grader.allowance import allowances, least_allowances
 from grader.assignment import Question
-from grader.compare import FLOAT_SLACK, matches, read_given, share
+from grader.compare import FLOAT_SLACK, every, matches, read_given, share
 from grader.graph import Graph
 from grader.results import PartResult, QuestionResult, Solution
 from grader.values import to_jsonable
@@ -167,10 +167,10 @@ class _QuestionGrading:
         if self.surely_right(part, reading.value):
             return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
         against_key = matches(reading.value, expected, self.allowed.get(part))
-        if against_key.all():
+        if every(against_key):
             return PartResult("correct", 1.0, shown_expected, shown_given, "correct")
         own = self.from_own_inputs(part)
-        if own is not None and matches(reading.value, own[0], own[1]).all():
+        if own is not None and every(matches(reading.value, own[0], own[1])):
             return PartResult(
                 "follow_through", self.question.follow_through_credit, shown_expected,
                 shown_given, "right from your own earlier answers "
@@ -190,7 +190,7 @@ class _QuestionGrading:
     def surely_right(self, part: str, value: Any) -> bool:
         """Within the least allowance the part can have: right without propagating."""
         least = self.instance.least.get(part)
-        return least is not None and bool(matches(value, self.env[part], least).all())
+        return least is not None and every(matches(value, self.env[part], least))
 
     def own_environment(self) -> tuple[dict, dict]:
         """The graph evaluated with the student's usable answers in place, and its allowances."""
@@ -294,7 +294,7 @@ def _same(candidate: Any, reference: Any, allowance: np.ndarray | None) -> bool:
     if reference is None:
         return False
     try:
-        return bool(matches(candidate, reference, allowance).all())
+        return every(matches(candidate, reference, allowance))
     except (ValueError, TypeError):
         return False
 
@@ -304,8 +304,8 @@ def _closest(candidates: list[tuple[str, Any]], value: Any, correct: Any,
     """Of the candidates that differ from the key and match the value, the closest one's id."""
     best: tuple[float, str] | None = None
     for mistake_id, candidate in candidates:
-        if (matches(candidate, correct, allowance).all()
-                or not matches(value, candidate, allowance).all()):
+        if (every(matches(candidate, correct, allowance))
+                or not every(matches(value, candidate, allowance))):
             continue
         distance = _distance(value, candidate, allowance)
         if best is None or distance < best[0]:
