@@ -127,10 +127,11 @@ def _unusable(status: str, message: str) -> PartResult:
 
 def _load(path: Path, spec: Architecture, folder: Path | None):
     """The matched model, or None and the result every model-dependent part gets."""
-    escape = _escapes(path, folder)
+    absent = _nothing_at(path, folder)
+    escape = None if absent else _escapes(path, folder)
     if escape:
         return None, _unusable("invalid", f"{path.name}: {escape}")
-    if not path.exists():
+    if absent or not path.exists():
         pickled = sorted(p.name for p in path.parent.glob("*")
                          if p.suffix.lower() in PICKLE_SUFFIXES) if path.parent.is_dir() else []
         if pickled:
@@ -146,7 +147,8 @@ def _load(path: Path, spec: Architecture, folder: Path | None):
 
 
 def _escapes(path: Path, folder: Path | None) -> str | None:
-    if folder is None or _nothing_at(path, folder):
+    """Why a path may not be used: it leads out of the student's folder (or nowhere)."""
+    if folder is None:
         return None
     try:
         inside = path.resolve().is_relative_to(Path(folder).resolve())
@@ -155,14 +157,14 @@ def _escapes(path: Path, folder: Path | None) -> str | None:
     return None if inside else "points outside the submission folder"
 
 
-def _nothing_at(path: Path, folder: Path) -> bool:
+def _nothing_at(path: Path, folder: Path | None) -> bool:
     """Is there no entry (not even a dangling symlink) at a path directly in the folder?
 
-    Then the path resolves to the folder's own resolution and cannot leave it: the common
-    case (a student who sent no file) needs one lstat, not two resolutions of every
-    component of both paths.
+    Then the path resolves to the folder's own resolution and cannot leave it, and does not
+    exist: the common case (a student who sent no file) needs one lstat, not two
+    resolutions of every component of both paths and a stat.
     """
-    if path.name == ".." or path.parent != Path(folder):
+    if folder is None or path.name == ".." or path.parent != Path(folder):
         return False
     try:
         os.lstat(path)
@@ -255,10 +257,11 @@ def _metric(part: str, raw: Any, outcome: Rerun | PartResult, rtol: float,
 
 def _predictions(path: Path, outcome: Rerun | PartResult, tolerance: Tolerances,
                  folder: Path | None) -> PartResult:
-    escape = _escapes(path, folder)
+    absent = _nothing_at(path, folder)
+    escape = None if absent else _escapes(path, folder)
     if escape:
         return _unusable("invalid", f"{path.name}: {escape}")
-    if not path.exists():
+    if absent or not path.exists():
         return _unusable("missing", f"no predictions file {path.name}")
     if isinstance(outcome, PartResult):
         return PartResult("invalid", 0.0, None, path.name, outcome.message)
