@@ -127,8 +127,7 @@ def _unusable(status: str, message: str) -> PartResult:
 
 def _load(path: Path, spec: Architecture, folder: Path | None):
     """The matched model, or None and the result every model-dependent part gets."""
-    absent = _nothing_at(path, folder)
-    escape = None if absent else _escapes(path, folder)
+    absent, escape = _where(path, folder)
     if escape:
         return None, _unusable("invalid", f"{path.name}: {escape}")
     if absent or not path.exists():
@@ -144,6 +143,13 @@ def _load(path: Path, spec: Architecture, folder: Path | None):
     except InputFileError as error:
         return None, _unusable("invalid", f"{path.name}: {error.problem}")
     return match_model(tensors, spec), None
+
+
+def _where(path: Path, folder: Path | None) -> tuple[bool, str | None]:
+    """Whether nothing is at the path (settled by one lstat), and else why it may not be
+    used (it leads out of the student's folder)."""
+    absent = _nothing_at(path, folder)
+    return absent, None if absent else _escapes(path, folder)
 
 
 def _escapes(path: Path, folder: Path | None) -> str | None:
@@ -257,8 +263,7 @@ def _metric(part: str, raw: Any, outcome: Rerun | PartResult, rtol: float,
 
 def _predictions(path: Path, outcome: Rerun | PartResult, tolerance: Tolerances,
                  folder: Path | None) -> PartResult:
-    absent = _nothing_at(path, folder)
-    escape = None if absent else _escapes(path, folder)
+    absent, escape = _where(path, folder)
     if escape:
         return _unusable("invalid", f"{path.name}: {escape}")
     if absent or not path.exists():
