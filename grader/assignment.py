@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.datafiles import read_data_file
-from grader.errors import AssignmentError, GraderError, ParamError
+from grader.errors import AssignmentError, GraderError, NoFiniteKeyError, ParamError
 from grader.family import Family
 from grader.tolerance import Tolerance, parse_tolerance
 
@@ -154,8 +154,8 @@ def _load_question(entry: Any, index: int, where: _Where, get_family, default_to
         raise q.error("give either fixed 'params' or 'randomize' settings, not both")
     if params is not None:
         try:
-            family.parse(params)
-        except ParamError as error:
+            family.solve(params)  # valid, and with a finite key to grade against
+        except (ParamError, NoFiniteKeyError) as error:
             raise q.error(f"field 'params': {error}") from None
     if not isinstance(randomize, Mapping):
         raise q.error("field 'randomize': expected a mapping of settings")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.datafiles import read_data_file
-from grader.errors import InputFileError, ParamError
+from grader.errors import InputFileError, NoFiniteKeyError, ParamError
 from grader.family import Family
 from grader.params import REQUIRED, Params
-from grader.values import to_jsonable
+from grader.values import null_if_not_finite, to_jsonable
 
 
 def describe_family(family: Family) -> str:
@@ -42,14 +42,17 @@ def _default_text(default: Any) -> str:
 
 def parse_params_file(family: Family, params_path: Path) -> Params:
     """The family's params from a file of bare params or of one assignment entry
-    ({family, params}); invalid params are an InputFileError naming the file."""
+    ({family, params}); invalid params, or params without a finite key, are an
+    InputFileError naming the file."""
     raw = read_data_file(params_path)
     if isinstance(raw, dict) and isinstance(raw.get("params"), dict) and "family" in raw:
         raw = raw["params"]
     try:
-        return family.parse(raw)
-    except ParamError as error:
+        params = family.parse(raw)
+        family.build(params).key()
+    except (ParamError, NoFiniteKeyError) as error:
         raise InputFileError(params_path, str(error)) from None
+    return params
 
 
 def solve_file(family: Family, params_path: Path, steps: bool = False,
@@ -60,9 +63,12 @@ def solve_file(family: Family, params_path: Path, steps: bool = False,
 
 def solve_params(family: Family, params: Params, steps: bool = False,
                  mistake: str | None = None) -> dict[str, Any]:
-    """Reference answers (and the worked solution) for an instance's validated params."""
+    """Reference answers (and the worked solution) for an instance's validated params.
+
+    A mistaken rule can leave the finite numbers (0/0 when t-1 is 0): such a value is null.
+    """
     graph = family.graph(params, mistake)
-    answers = to_jsonable(graph.answers())
+    answers = null_if_not_finite(to_jsonable(graph.answers()))
     if not steps:
         return answers
     return {"answers": answers, "steps": [asdict(line) for line in graph.worked()]}

@@ -107,7 +107,15 @@ def solve_command(family: str, params_path: Path, steps: bool, mistake: str | No
     if mistake and solve_params(chosen, params) == (result["answers"] if steps else result):
         click.echo(f"warning: {mistake} changes no answer of this instance (it cannot show "
                    "with these params); the answers are the key's", err=True)
+    answers = result["answers"] if steps else result
+    for part in (name for name, value in answers.items() if _holds_null(value)):
+        click.echo(f"warning: with {mistake}, part '{part}' leaves the finite numbers "
+                   "(written null)", err=True)
     click.echo(json.dumps(result, indent=2) if steps else _one_key_per_line(result))
+
+
+def _holds_null(value) -> bool:
+    return value is None or (isinstance(value, list) and any(map(_holds_null, value)))
 
 
 def _one_key_per_line(answers: dict) -> str:

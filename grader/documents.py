@@ -68,7 +68,7 @@ def question_view(number: int, question: Question, variant: QuestionVariant) -> 
     # The key is worked out again from the params, as the worked solution is: the manifest's
     # answers are rounded to 10 digits, and a tie at the printed digit would round the other
     # way on a rerun that reads them, giving a key at odds with its own worked solution.
-    solved = to_jsonable(graph.answers())
+    solved = to_jsonable(graph.key_answers())
     return QuestionView(
         number=number, id=question.id, title=question.title, family=family.name,
         points=sum(points.values()), part_points=points, p=dict(params.values),

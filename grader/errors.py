@@ -28,6 +28,19 @@ class ParamError(GraderError):
         return type(self), (self.name, self.problem)
 
 
+class NoFiniteKeyError(GraderError):
+    """An instance whose reference answer is not a finite number (0/0, an overflow): its
+    params pose an exercise without an answer, so nothing can be graded against it."""
+
+    def __init__(self, step: str, problem: str):
+        super().__init__(f"these params have no finite answer: step '{step}' {problem}")
+        self.step = step
+        self.problem = problem
+
+    def __reduce__(self):
+        return type(self), (self.step, self.problem)
+
+
 class UnknownFamilyError(GraderError):
     """A family name that the problem bank does not hold."""
 

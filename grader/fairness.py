@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.allowance import allowances, is_numeric
+from grader.allowance import allowances
+from grader.errors import NoFiniteKeyError
 from grader.family import Family
 from grader.graph import Mistake
 from grader.params import Params
@@ -25,8 +26,9 @@ def is_fair(family: Family, params: Params, question) -> bool:
     when it rewrites nothing a posed part depends on (Family.possible_mistakes).
     """
     graph = family.build(params)
-    env = graph.evaluate()
-    if not all(_finite(env[part]) for part in graph.parts()):
+    try:
+        env = graph.key()
+    except NoFiniteKeyError:
         return False
     allowed = allowances(graph, question.tolerance_for, env)
     for mistake, variant in family.possible_mistakes(graph):
@@ -37,10 +39,6 @@ def is_fair(family: Family, params: Params, question) -> bool:
                    for part in graph.parts()):
             return False
     return True
-
-
-def _finite(value: Any) -> bool:
-    return not is_numeric(value) or bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
 
 
 def _distinguishable(correct: Any, wrong: Any, allowance: np.ndarray | None) -> bool:

@@ -105,5 +105,7 @@ class Family:
                 for mistake, variant in self.possible_mistakes(graph)]
 
     def solve(self, raw: Any, mistake: str | None = None) -> dict[str, Any]:
-        """Reference answers of an instance given as raw params."""
-        return self.graph(self.parse(raw), mistake).answers()
+        """Reference answers of an instance given as raw params (the key's checked finite:
+        NoFiniteKeyError; a mistake's answers may leave the finite numbers)."""
+        graph = self.graph(self.parse(raw), mistake)
+        return graph.answers() if mistake is not None else graph.key_answers()

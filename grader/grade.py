@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
-from grader.errors import GraderError, InputFileError, ParamError, debugging
+from grader.errors import GraderError, InputFileError, NoFiniteKeyError, ParamError, debugging
 from grader.grading import InstanceCache, as_shown, grade_question
 from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult
@@ -62,7 +62,7 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
     try:
         questions = _grade_questions(assignment, student, variants, submission, submissions,
                                      instances)
-    except ParamError as error:
+    except (ParamError, NoFiniteKeyError) as error:
         source = manifest_path(variants_dir, student.id) if variants_dir else assignment.path
         raise InputFileError(source, f"student {student.id}: {error}") from None
     return StudentResult(student, variants, questions, submission.problem)
@@ -89,7 +89,7 @@ def _grade_questions(assignment: Assignment, student: Student,
         except Exception as error:  # a grader bug: this answer waits, the class goes on
             if debugging():
                 raise
-            questions[question.id] = _ungraded(question, variant, given, error, instances)
+            questions[question.id] = _ungraded(question, variant, given, error)
         if question.id not in keys and submission.answers is not None:
             questions[question.id] = _not_found(questions[question.id], question.id,
                                                 assignment, submission, keys)
@@ -128,24 +128,32 @@ def _not_found(result: QuestionResult, question_id: str, assignment: Assignment,
     return replace(result, parts=parts)
 
 
-def _ungraded(question, variant: QuestionVariant, given, error: Exception,
-              instances: InstanceCache | None) -> QuestionResult:
+def _ungraded(question, variant: QuestionVariant, given, error: Exception) -> QuestionResult:
     """The question's parts marked invalid after a grader bug, with the bug for the report
     and each given value kept for the instructor who grades it by hand."""
     message = ("the grader failed on this answer (not your mistake); your instructor will "
                "grade it by hand")
-    family = question.family
-    if family.file_check is None:
-        graded = grade_question(question, variant.params, None, message, instances)
-    else:
-        names = family.file_check.parts(family.parse(variant.params))
-        graded = QuestionResult(
-            {part: PartResult("invalid", 0.0, None, None, message) for part in names},
-            question.part_points(names))
+    names = _part_names(question, variant)
     given = given if isinstance(given, Mapping) else {}
-    parts = {name: replace(part, given=as_shown(given.get(name)))
-             for name, part in graded.parts.items()}
-    return replace(graded, parts=parts, failure=f"{type(error).__name__}: {error}")
+    parts = {name: PartResult("invalid", 0.0, variant.answers.get(name),
+                              as_shown(given.get(name)), message) for name in names}
+    return QuestionResult(parts, question.part_points(names),
+                          failure=f"{type(error).__name__}: {error}")
+
+
+def _part_names(question, variant: QuestionVariant) -> tuple[str, ...]:
+    """The question's parts, found without solving it (solving may be what failed): from its
+    graph or file check, else from the parts the variants manifest holds keys for."""
+    family = question.family
+    try:
+        params = family.parse(variant.params)
+        if family.file_check is not None:
+            return tuple(family.file_check.parts(params))
+        return family.build(params).parts()
+    except Exception:  # the bug is in building the question itself
+        if debugging():
+            raise
+        return tuple(map(str, variant.answers))
 
 
 def _check_files(assignment: Assignment, question, variant: QuestionVariant, folder: Path,

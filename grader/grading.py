@@ -64,7 +64,7 @@ class Instance:
 
     def __init__(self, question: Question, graph: Graph):
         self.question, self.graph = question, graph
-        self.env = graph.evaluate()
+        self.env = graph.key()
         self.parts = graph.parts()
         self.points = question.part_points(self.parts)
         self.shown = {part: to_jsonable(self.env[part]) for part in self.parts}

@@ -8,6 +8,7 @@ the formula with numbers, the result).
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.errors import NoFiniteKeyError
 from grader.values import latex_value
 
 
@@ -116,6 +118,27 @@ class Graph:
                     env[step.name] = step.run(env)
         return env
 
+    def key(self) -> dict[str, Any]:
+        """Every node's value for the reference answers, each one checked finite.
+
+        NoFiniteKeyError names the first step, in solving order, whose value is NaN or
+        infinite (the origin: later steps only inherit it), the entry and its inputs.
+        """
+        env = self.evaluate()
+        for step in self.steps:
+            entry = non_finite_entry(env[step.name])
+            if entry is not None:
+                inputs = ", ".join(step.inputs)
+                raise NoFiniteKeyError(step.name, f"comes out {entry} from {inputs} (a "
+                                                  "division by zero or an overflow); change "
+                                                  "the params")
+        return env
+
+    def key_answers(self) -> dict[str, Any]:
+        """The reference answers, in order, each one checked finite (see ``key``)."""
+        env = self.key()
+        return {name: env[name] for name in self.parts()}
+
     def answers(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The parts' values, in order."""
         env = self.evaluate(given)
@@ -152,6 +175,24 @@ class Graph:
             lines.append(WorkedStep(step.name, step.label, step.formula, substituted,
                                     latex_value(env[step.name])))
         return lines
+
+
+def non_finite_entry(value: Any) -> str | None:
+    """Where a value is not a finite number ("nan", "inf at entry [0, 1]"); None when it is
+    finite or not a number at all (a word, a truth value)."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else str(value)
+    if isinstance(value, str | bool | int):
+        return None
+    array = np.asarray(value)
+    if array.dtype.kind not in "fc":
+        return None
+    bad = np.argwhere(~np.isfinite(array))
+    if not len(bad):
+        return None
+    first = tuple(int(i) for i in bad[0])
+    where = f" at entry [{', '.join(map(str, first))}]" if first else ""
+    return f"{array[first]}{where}"
 
 
 def on_kinds(kinds: Iterable[str], change: Callable[[Step], Step]) -> Rewrite:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,17 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(entry) for entry in value]
     if isinstance(value, dict):
         return {key: to_jsonable(entry) for key, entry in value.items()}
+    return value
+
+
+def null_if_not_finite(value: Any) -> Any:
+    """A JSON-like value with each NaN or infinity made null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [null_if_not_finite(entry) for entry in value]
+    if isinstance(value, dict):
+        return {key: null_if_not_finite(entry) for key, entry in value.items()}
     return value
 
 

@@ -53,7 +53,7 @@ def draw_question(assignment: Assignment, question: Question, student_id: str) -
         params = family.parse(raw)
         if is_fair(family, params, question):
             return QuestionVariant(family.name, raw,
-                                   to_jsonable(family.graph(params).answers()))
+                                   to_jsonable(family.graph(params).key_answers()))
     raise GraderError(f"{assignment.path}: question '{question.id}': no fair {family.name} "
                       f"variant in {MAX_RESAMPLES} draws; widen its randomize settings")
 

@@ -61,7 +61,9 @@ CANCELLED = 1e-12
 def _moment(beta, previous, value):
     kept, added = beta * previous, (1 - beta) * value
     moment = kept + added
-    return np.where(np.abs(moment) <= CANCELLED * (np.abs(kept) + np.abs(added)), 0.0, moment)
+    cancelled = (np.abs(moment) <= CANCELLED * (np.abs(kept) + np.abs(added))) \
+        & np.isfinite(moment)  # inf <= inf: an overflow is no cancellation
+    return np.where(cancelled, 0.0, moment)
 
 
 def _corrected(moment, beta, t):
