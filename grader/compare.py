@@ -10,6 +10,7 @@ import numpy as np
 
 from grader.allowance import is_numeric
 from grader.answers import AnswerError, to_array, to_word
+from grader.params import LARGEST_WHOLE
 
 FLOAT_SLACK = 1e-9
 """Relative slack so that a value exactly at the allowance's edge is not lost to float noise."""
@@ -34,7 +35,11 @@ def read_given(given: Any, expected: Any, words) -> Reading:
         array = np.asarray(expected)
         integer = array.dtype.kind in "iu"
         value = to_array(given, array.shape, integer=integer)
-        return Reading(value if array.ndim else int(value) if integer else float(value))
+        if array.ndim:
+            return Reading(value)
+        number = float(value)  # a count given as 143.5 stays 143.5: wrong, not 143
+        whole = integer and number.is_integer() and abs(number) <= LARGEST_WHOLE
+        return Reading(int(number) if whole else number)
     except AnswerError as error:
         return Reading(None, str(error))
 

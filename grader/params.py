@@ -39,7 +39,10 @@ class Field:
 def _as_real(field: Field, raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise field.fail(f"expected a number, got {_kind_of(raw)}")
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer past float's range: 1.8e308
+        raise field.fail("expected a finite number, got one beyond 1.8e308") from None
     if not math.isfinite(value):
         raise field.fail(f"expected a finite number, got {raw!r}")
     return value
@@ -86,9 +89,14 @@ class Real(Field):
         return value
 
 
+LARGEST_WHOLE = 2 ** 53
+"""Whole numbers beyond this are not all exact as floats (2**53 + 1 reads as 2**53): the
+bound of every Integer field without a smaller one of its own."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Integer(Field):
-    """A whole number, optionally bounded."""
+    """A whole number, optionally bounded; never beyond ±LARGEST_WHOLE."""
 
     minimum: int | None = None
     maximum: int | None = None
@@ -101,6 +109,8 @@ class Integer(Field):
         if value != int(value):
             raise self.fail(f"expected a whole number, got {raw!r}")
         _check_range(self, value, self.minimum, self.maximum, False)
+        if abs(value) > LARGEST_WHOLE:
+            raise self.fail(f"must be at most {LARGEST_WHOLE:,} in size (2^53), got {value:g}")
         return int(value)
 
 
@@ -191,6 +201,7 @@ class Items(Field):
     item: Callable[[Any, str], Any]
     item_doc: str
     min_items: int = 1
+    max_items: int | None = None
 
     def describe(self) -> str:
         return f"list of {self.item_doc}"
@@ -200,6 +211,8 @@ class Items(Field):
             raise self.fail(f"expected a list of {self.item_doc}, got {_kind_of(raw)}")
         if len(raw) < self.min_items:
             raise self.fail(f"expected at least {self.min_items} item(s), got {len(raw)}")
+        if self.max_items is not None and len(raw) > self.max_items:
+            raise self.fail(f"expected at most {self.max_items} items, got {len(raw)}")
         return tuple(self.item(entry, f"{self.name}[{index}]") for index, entry in enumerate(raw))
 
 

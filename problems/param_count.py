@@ -28,8 +28,18 @@ KIND_FIELDS = {
 }
 
 
+MAX_SIZE = 1_000_000
+"""Largest vocabulary or layer size: beyond any a course poses, and with at most MAX_LAYERS
+layers every count stays below 2^53, exact in 64-bit integers and in floats alike."""
+MAX_LAYERS = 100
+
+
 def _positive_size(raw: Any, label: str) -> int:
-    return Integer(name=label, doc="", minimum=1).parse(raw, Dims())
+    return _size(label, "").parse(raw, Dims())
+
+
+def _size(name: str, doc: str, default: Any = None) -> Integer:
+    return Integer(name=name, doc=doc, minimum=1, maximum=MAX_SIZE, default=default)
 
 
 def _check_kind(params: Params) -> None:
@@ -51,18 +61,18 @@ def _check_kind(params: Params) -> None:
 PARAMS = ParamSpec(
     fields=(
         Choice(name="kind", choices=KINDS, doc="what is counted: a language model or a stack"),
-        Integer(name="vocab", minimum=1, default=None, doc="rnn_lm: vocabulary size V"),
-        Integer(name="embedding", minimum=1, default=None, doc="rnn_lm: embedding size E"),
-        Integer(name="hidden", minimum=1, default=None, doc="rnn_lm: hidden size H"),
+        _size("vocab", "rnn_lm: vocabulary size V"),
+        _size("embedding", "rnn_lm: embedding size E"),
+        _size("hidden", "rnn_lm: hidden size H"),
         Flag(name="biases", default=None,
              doc="rnn_lm: count a bias H on the input map and V on the output (false if omitted)"),
         Choice(name="cell", choices=CELLS, default=None, doc="stacked_rnn: the cell type"),
-        Integer(name="input_size", minimum=1, default=None,
-                doc="stacked_rnn: features entering the first layer"),
+        _size("input_size", "stacked_rnn: features entering the first layer"),
         Items(name="hidden_sizes", item=_positive_size, item_doc="positive integers",
-              default=None, doc="stacked_rnn: hidden size of each layer, first to last"),
-        Integer(name="output_size", minimum=1, default=None,
-                doc="stacked_rnn: outputs of a linear head with bias (no head if omitted)"),
+              default=None, max_items=MAX_LAYERS,
+              doc="stacked_rnn: hidden size of each layer, first to last"),
+        _size("output_size", "stacked_rnn: outputs of a linear head with bias (no head if "
+                             "omitted)"),
         Choice(name="bias_convention", choices=tuple(BIAS_VECTORS), default=None,
                doc="stacked_rnn: two bias vectors per gate block (pytorch, if omitted) or one"),
     ),
@@ -237,9 +247,9 @@ def _layer_setting(rng: np.random.Generator, settings: Mapping[str, Any]) -> int
     given = settings.get("layers")
     if given is None:
         return int(rng.integers(1, DEFAULT_MAX_LAYERS + 1))
-    if isinstance(given, bool) or not isinstance(given, int) or given < 1:
-        raise ParamError("layers", f"randomization setting expects a positive integer, "
-                                   f"got {given!r}")
+    if isinstance(given, bool) or not isinstance(given, int) or not 1 <= given <= MAX_LAYERS:
+        raise ParamError("layers", f"randomization setting expects a whole number from 1 to "
+                                   f"{MAX_LAYERS}, got {given!r}")
     return given
 
 

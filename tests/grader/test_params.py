@@ -38,3 +38,48 @@ def test_fixed_sizes_are_checked():
     spec = ParamSpec((Tensor(name="w", doc="", dims=(2,)),))
     with pytest.raises(ParamError, match=r"^parameter 'w': expected shape \(2\), got \(3\)$"):
         spec.parse({"w": [1.0, 2.0, 3.0]})
+
+
+@pytest.mark.parametrize(("family", "change", "message"), [
+    ("adam_update", {"t": 10**400}, "parameter 't': expected a finite number, got one beyond "
+                                    "1.8e308"),
+    ("adam_update", {"t": 2**60}, "parameter 't': must be at most 9,007,199,254,740,992 in "
+                                  "size (2^53), got 1.15292e+18"),
+    ("rnn_gradient", {"n": 10**400}, "parameter 'n': expected a finite number, got one beyond"),
+    ("param_count", {"vocab": 10**18}, "parameter 'vocab': must be at most 1000000, got 1e+18"),
+    ("param_count", {"vocab": 1e30}, "parameter 'vocab': must be at most 1000000, got 1e+30"),
+    ("param_count", {"kind": "stacked_rnn", "cell": "lstm", "input_size": 3,
+                     "hidden_sizes": [10**300]},
+     "parameter 'hidden_sizes[0]': must be at most 1000000, got 1e+300"),
+    ("param_count", {"kind": "stacked_rnn", "cell": "lstm", "input_size": 3,
+                     "hidden_sizes": [4] * 101},
+     "parameter 'hidden_sizes': expected at most 100 items, got 101"),
+])
+def test_whole_numbers_too_large_to_count_exactly_are_refused(family, change, message):
+    """Past 2^53 a float no longer holds every whole number, and a count past 2^63 wrapped to
+    a negative one: is each refused, naming the parameter, instead of an OverflowError?"""
+    from problems import get_family
+
+    chosen = get_family(family)
+    raw = {**chosen.canonical, **change}
+    if change.get("kind") == "stacked_rnn":
+        raw = change
+    with pytest.raises(ParamError) as refused:
+        chosen.parse(raw)
+    assert str(refused.value).startswith(message)
+
+
+def test_the_largest_counts_allowed_are_exact():
+    """Every size at its bound and 100 layers: the count is the one Python's integers give."""
+    from problems import get_family
+
+    family = get_family("param_count")
+    big = 1_000_000
+    lm = family.solve({"kind": "rnn_lm", "vocab": big, "embedding": big, "hidden": big,
+                       "biases": True})
+    assert int(lm["total"]) == big * big + (big * big + big) + big * big + (big * big + big)
+    stack = family.solve({"kind": "stacked_rnn", "cell": "lstm", "input_size": big,
+                          "hidden_sizes": [big] * 100, "output_size": big})
+    layer = 4 * (big * (big + big) + 2 * big)
+    assert int(stack["total"]) == 100 * layer + (big * big + big)
+    assert int(stack["total"]) < 2**53
