@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,9 @@ from grader.tolerance import Tolerance, parse_tolerance
 
 QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 DEFAULT_FOLLOW_THROUGH_CREDIT = 1.0
+MAX_POINTS = 10_000
+"""A question's points at most: more is surely a typo (1e19), and the summary's score
+histogram bins whole points."""
 """Fraction of a part's points earned when it is right from the student's own earlier values."""
 
 
@@ -244,15 +246,19 @@ class _Where:
             points = {}
             for part, each in value.items():
                 if isinstance(each, bool) or not isinstance(each, int | float) \
-                        or not 0 <= each < math.inf:
-                    raise self.error(f"field 'points.{part}': expected a finite number >= 0, "
-                                     f"got {each!r}")
+                        or not 0 <= each <= MAX_POINTS:
+                    raise self.error(f"field 'points.{part}': expected a number from 0 to "
+                                     f"{MAX_POINTS:,}, got {_short(each)}")
                 points[str(part)] = float(each)
+            if sum(points.values()) > MAX_POINTS:
+                raise self.error(f"field 'points': the parts' points add up to more than "
+                                 f"{MAX_POINTS:,}")
             return points
         if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not 0 < value < math.inf:
-            raise self.error(f"field 'points': expected a finite number > 0 or a mapping of part "
-                             f"names to points, got {value!r}")
+                or not 0 < value <= MAX_POINTS:
+            raise self.error(f"field 'points': expected a number above 0 and at most "
+                             f"{MAX_POINTS:,}, or a mapping of part names to points, "
+                             f"got {_short(value)}")
         return float(value)
 
     def tolerance(self, raw: Any, inherited: Tolerance, key: str) -> Tolerance:
@@ -260,3 +266,13 @@ class _Where:
             return parse_tolerance(raw, inherited)
         except ValueError as error:
             raise self.error(f"field '{key}': {error}") from None
+
+
+def _short(value: Any) -> str:
+    """A field's value for a message: numbers as %g (never 400 digits), the rest cut short."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return f"{float(value):g}"
+        except OverflowError:
+            return "a number beyond 1.8e308"
+    return repr(value)[:40]

@@ -42,6 +42,15 @@ class Tolerance:
 
 
 _INTEGER_KEYS = {"rounding_decimals", "rounding_sig_figs", "decimals", "sig_figs"}
+RANGES = {
+    "rounding_decimals": (0, 12), "decimals": (0, 12),
+    "rounding_sig_figs": (1, 15), "sig_figs": (1, 15),
+    "safety": (0.1, 100), "rtol": (0, 0.5),
+}
+"""Each setting's bounds, both included (atol: any finite number >= 0). Finer than 12
+decimals or 15 significant figures is below a double's own precision, where even the exact
+key can fail; an rtol above 0.5 or a safety above 100 lets every catalogued mistake pass (no
+variant could be fair)."""
 _IMPLIED_MODE = (("rtol", "rel_abs"), ("atol", "rel_abs"), ("decimals", "decimals"),
                  ("sig_figs", "sig_figs"))
 
@@ -65,6 +74,9 @@ def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
             raise ValueError(f"'{key}' must be a finite number >= 0, got {value!r}")
         elif key in _INTEGER_KEYS and value != int(value):
             raise ValueError(f"'{key}' must be a whole number, got {value!r}")
+        elif key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
+            low, high = RANGES[key]
+            raise ValueError(f"'{key}' must be from {low:g} to {high:g}, got {value:g}")
         changes[key] = int(value) if key in _INTEGER_KEYS else value
     if "mode" not in changes:
         for key, mode in _IMPLIED_MODE:

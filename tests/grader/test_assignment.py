@@ -68,14 +68,30 @@ def test_reads_a_full_assignment(tmp_path):
      "question 'q1': the id is used twice"),
     *[({"questions": [{"id": "q1", "family": "adam_update", **field}]}, message)
       for field, message in [
-          ({"points": float("inf")}, "question 'q1' field 'points': expected a finite"),
-          ({"points": float("nan")}, "question 'q1' field 'points': expected a finite"),
+          ({"points": float("inf")}, "question 'q1' field 'points': expected a number above "
+                                      "0 and at most 10,000, or a mapping of part names to "
+                                      "points, got inf"),
+          ({"points": float("nan")}, "question 'q1' field 'points': expected a number above"),
+          ({"points": 1e19}, "question 'q1' field 'points': expected a number above 0 and at "
+                             "most 10,000, or a mapping of part names to points, got 1e+19"),
+          ({"points": 10**400}, "got a number beyond 1.8e308"),
           ({"points": {"V": float("inf"), "S": 1, "V_hat": 1, "S_hat": 1, "W": 1}},
-           "question 'q1' field 'points.V': expected a finite"),
+           "question 'q1' field 'points.V': expected a number from 0 to 10,000, got inf"),
+          ({"points": {"V": 6000, "S": 6000, "V_hat": 1, "S_hat": 1, "W": 1}},
+           "question 'q1' field 'points': the parts' points add up to more than 10,000"),
           ({"points": 1, "tolerance": {"decimals": float("inf")}},
            "question 'q1' field 'tolerance': 'decimals' must be a finite number"),
           ({"points": 1, "tolerance": {"rtol": float("nan")}},
            "question 'q1' field 'tolerance': 'rtol' must be a finite number"),
+          *[({"points": 1, "tolerance": {key: value}},
+             f"question 'q1' field 'tolerance': '{key}' must be from {bounds}, got {value:g}")
+            for key, value, bounds in [
+                ("decimals", 50, "0 to 12"), ("rounding_decimals", 13, "0 to 12"),
+                ("sig_figs", 0, "1 to 15"), ("sig_figs", 400, "1 to 15"),
+                ("rounding_sig_figs", 16, "1 to 15"), ("safety", 0, "0.1 to 100"),
+                ("safety", 1000, "0.1 to 100"), ("rtol", 1e308, "0 to 0.5"),
+                ("rtol", 0.6, "0 to 0.5"),
+            ]],
       ]],
 ])
 def test_bad_assignments_name_file_question_and_field(tmp_path, change, message):
