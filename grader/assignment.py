@@ -124,6 +124,10 @@ def load_assignment(path: Path) -> Assignment:
                                   default_credit)
         if any(q.id == question.id for q in questions):
             raise where.error(f"question '{question.id}': the id is used twice")
+        alike = next((q.id for q in questions if q.id.lower() == question.id.lower()), None)
+        if alike is not None:
+            raise where.error(f"question '{question.id}': the id differs from '{alike}' only "
+                              "in case, and answers files match question ids in any case")
         questions.append(question)
     instructions = raw.get("instructions") or ""
     if not isinstance(instructions, str):
@@ -147,8 +151,9 @@ def _load_question(entry: Any, index: int, where: _Where, get_family, default_to
                           f"digits, '_' or '-' starting with a letter, got {question_id!r}")
     q = where.inside(question_id)
     q.reject_unknown(entry, QUESTION_KEYS)
+    family_name = q.text(entry, "family")
     try:
-        family = get_family(q.text(entry, "family"))
+        family = get_family(family_name)
     except GraderError as error:
         raise q.error(f"field 'family': {error}") from None
     params, randomize = entry.get("params"), entry.get("randomize") or {}
@@ -220,7 +225,7 @@ class _Where:
     def text(self, raw: Mapping, key: str) -> str:
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise self.error(f"field '{key}': expected text, got {value!r}")
+            raise self.error(f"field '{key}': expected text, got {_short(value)}")
         return value.strip()
 
     def date(self, raw: Mapping, key: str) -> str:
@@ -270,6 +275,8 @@ class _Where:
 
 def _short(value: Any) -> str:
     """A field's value for a message: numbers as %g (never 400 digits), the rest cut short."""
+    if value is None:
+        return "nothing"
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return f"{float(value):g}"

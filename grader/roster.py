@@ -73,16 +73,24 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
     if name_column is None:
         raise RosterError(f"{path}: no name column (expected one of "
                           f"{', '.join(PLAIN_NAME_COLUMNS)})")
-    students, seen = [], set()
+    students, seen = [], {}
     for number, row in numbered:
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            raise RosterError(f"{path}: row {number}: {len(row)} cells under {len(header)} "
+                              "columns (a name with a comma must be in double quotes)")
         record = dict(zip(header, (cell.strip() for cell in row), strict=False))
         student_id = record.get(column, "")
         if not STUDENT_ID.match(student_id):
             raise RosterError(f"{path}: row {number}: student id {student_id!r} in column "
                               f"'{column}' must be letters, digits, '.', '_', '-' or '@'")
-        if student_id in seen:
+        alike = seen.get(student_id.lower())
+        if alike == student_id:
             raise RosterError(f"{path}: row {number}: student id '{student_id}' appears twice")
-        seen.add(student_id)
+        if alike is not None:
+            raise RosterError(f"{path}: row {number}: student id '{student_id}' differs from "
+                              f"'{alike}' only in case; their folders would be one folder on "
+                              "Windows and macOS")
+        seen[student_id.lower()] = student_id
         students.append(Student(
             id=student_id, name=record.get(name_column, "") or student_id,
             canvas_id=record.get("ID", ""), sis_user_id=record.get("SIS User ID", ""),
@@ -103,10 +111,14 @@ def _read_rows(path: Path) -> list[list[str]]:
         text = decode_text(path.read_bytes(), path)
     except InputFileError as error:
         raise RosterError(str(error)) from None
+    reader = csv.reader(io.StringIO(text), strict=True)  # an unclosed quote is an error too
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(reader)
     except csv.Error as error:
-        raise RosterError(f"{path}: malformed CSV: {error}") from None
+        problem = ("a double quote is never closed" if "end of data" in str(error)
+                   else str(error))
+        raise RosterError(f"{path}: malformed CSV at line {reader.line_num}: {problem}") \
+            from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise RosterError(f"{path}: file is empty (expected a header row such as 'id,name')")
     return rows

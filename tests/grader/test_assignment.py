@@ -66,6 +66,9 @@ def test_reads_a_full_assignment(tmp_path):
     ({"questions": [{"id": "q1", "family": "adam_update", "points": 1},
                     {"id": "q1", "family": "adam_update", "points": 1}]},
      "question 'q1': the id is used twice"),
+    ({"questions": [{"id": "adam", "family": "adam_update", "points": 1},
+                    {"id": "ADAM", "family": "adam_update", "points": 1}]},
+     "question 'ADAM': the id differs from 'adam' only in case"),
     *[({"questions": [{"id": "q1", "family": "adam_update", **field}]}, message)
       for field, message in [
           ({"points": float("inf")}, "question 'q1' field 'points': expected a number above "
@@ -151,3 +154,12 @@ def test_misspelled_tolerance_part_is_an_error(tmp_path):
     assert str(caught.value) == (
         f"{path}: question 'q1' field 'tolerance.parts': no part(s) ox in this question "
         f"(its parts: V, S, V_hat, S_hat, W)")
+
+
+def test_a_missing_family_is_named_once(tmp_path):
+    """The message says the file and question once, and "nothing" rather than Python's None."""
+    path = _write(tmp_path, dict(BASE, questions=[{"id": "q1", "points": 1}]))
+    with pytest.raises(AssignmentError) as caught:
+        load_assignment(path)
+    assert str(caught.value) == (f"{path}: question 'q1' field 'family': expected text, "
+                                 "got nothing")

@@ -73,6 +73,11 @@ def test_id_column_can_be_chosen(tmp_path):
     ("id,name\n../etc,Eve\n", "row 2: student id '../etc'"),
     ("id,name\n7,A\n7,B\n", "row 3: student id '7' appears twice"),
     ("id,name\n", "no students"),
+    ("id,name\nS1,A\ns1,B\n", "row 3: student id 's1' differs from 'S1' only in case"),
+    ("id,name\nS1,Smith, Ada\nS2,B\n",
+     "row 2: 3 cells under 2 columns (a name with a comma must be in double quotes)"),
+    ('id,name\nS1,"Smith, Ada\nS2,B\n',
+     "malformed CSV at line 3: a double quote is never closed"),
 ])
 def test_bad_rosters_are_named(tmp_path, content, message):
     """Does a bad roster give an error naming the file and the row or column?"""
@@ -121,3 +126,11 @@ def test_canvas_student_without_any_id_is_an_error(tmp_path):
         load_roster(path)
     assert str(path) in str(caught.value)
     assert "row 5: student id '' in column 'ID'" in str(caught.value)
+
+
+def test_empty_trailing_cells_are_no_extra_columns(tmp_path):
+    """Spreadsheets pad rows with empty cells ("S1,Ada,,"): still one student per row."""
+    path = tmp_path / "roster.csv"
+    path.write_text('id,name\nS1,Ada,,\nS2,"Smith, Alan",\n')
+    assert [(s.id, s.name) for s in load_roster(path).students] == [
+        ("S1", "Ada"), ("S2", "Smith, Alan")]
