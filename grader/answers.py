@@ -121,7 +121,7 @@ def to_number(value: Any, integer: bool = False) -> float:
         try:
             number = float(value)
         except OverflowError:  # an integer past float's range, 1.8e308
-            raise AnswerError("a number too large to be an answer") from None
+            raise AnswerError(NOT_FINITE) from None
     elif isinstance(value, str):
         number = _parse_number_text(value.strip(), integer)
     elif value is None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.answers import NOT_FINITE
+from grader.answers import to_number
 from grader.errors import InputFileError
 from grader.forecaster.data import TestData, load_test_data, read_predictions
 from grader.forecaster.matching import MatchedModel, match_model
@@ -193,26 +193,14 @@ def _architecture(model: MatchedModel | None, unavailable: PartResult | None,
 
 
 def _claimed(raw: Any, integer: bool) -> float | int:
-    """A claimed number as written (2056209, "2,056,209", 0.0123); ValueError otherwise."""
-    value = raw
-    if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("_", "").replace(" ", "")
-        try:
-            value = int(text) if integer and text.lstrip("+-").isdigit() else float(text)
-        except ValueError:
-            raise ValueError(f"could not read {raw[:40]!r} as a number") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {str(raw)[:40]!r}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(NOT_FINITE)
-    if integer:
-        if value != int(value):
-            raise ValueError(f"a parameter count is a whole number, got {raw!r}")
-        return int(value)
-    try:
-        return float(value)
-    except OverflowError:  # an integer past float's range
-        raise ValueError(NOT_FINITE) from None
+    """A claimed number read as any other answer (2056209, "2,056,209" for a count, 0.0123,
+    "1/8"); ValueError (an AnswerError) says why it is not one."""
+    value = to_number(raw, integer)
+    if not integer:
+        return value
+    if not value.is_integer():
+        raise ValueError(f"a parameter count is a whole number, got {str(raw)[:40]}")
+    return int(value)
 
 
 def _param_count(raw: Any, model: MatchedModel | None, spec: Architecture,

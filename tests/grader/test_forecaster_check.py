@@ -109,6 +109,18 @@ def test_claims_within_tolerance(setup):
     assert results["test_mse"].status == results["test_l1"].status == "incorrect"
 
 
+def test_metric_claims_are_read_as_any_answer(setup):
+    """A fraction ("1/8") or a Unicode minus is a number as in every other question, and a
+    decimal comma ("0,0123"), which once lost its comma and read as 123, asks for a point."""
+    top = round(setup["mse"] * 1e6)
+    results = _check(setup, {"test_mse": f"{top}/1000000", "test_l1": "0,5"})
+    assert results["test_mse"].status == "correct"
+    assert results["test_l1"].status == "invalid"
+    assert "write the decimal point as a point (0.5)" in results["test_l1"].message
+    assert _check(setup, {"param_count": "143.5"})["param_count"].message == (
+        "a parameter count is a whole number, got 143.5")
+
+
 @pytest.mark.parametrize("text", ["2,056,209", "2056209", " 2_056_209 ", 2056209.0])
 def test_param_count_claims_as_written(tmp_path, text):
     """Is a parameter count accepted as a student writes it (commas, underscores)?"""
