@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,11 +47,37 @@ def grade_question(question: Question, params_raw: Mapping[str, Any],
         results = {part: PartResult(status, 0.0, instance.shown[part], None, message)
                    for part in parts}
         return QuestionResult(results, points, solution=solution)
+    given, unknown = by_part_name(given, parts)
     grading = _QuestionGrading(instance, given)
     results = {part: grading.part(part) for part in parts}
-    unknown = sorted(set(map(str, given)) - set(parts))
-    notes = (f"ignored unknown part(s): {', '.join(unknown)}",) if unknown else ()
-    return QuestionResult(results, points, notes, solution)
+    if not unknown:
+        return QuestionResult(results, points, (), solution)
+    written = ", ".join(repr(key[:40]) for key in unknown[:5])
+    unmatched = (f"no answer given; the answers hold {written}, which is no part of this "
+                 f"question (its parts: {', '.join(parts)})")
+    results = {part: replace(result, message=unmatched) if result.status == "missing"
+               else result for part, result in results.items()}
+    return QuestionResult(results, points, (f"ignored unknown part(s): {', '.join(unknown)}",),
+                          solution)
+
+
+def by_part_name(given: Mapping[str, Any], parts: tuple[str, ...]
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """The given values of the parts, by part name, and the keys that name no part, sorted.
+
+    A key in another case (`w` for `W`, `V_Hat` for `V_hat`) names a part when it is the only
+    key that fits it and the part is not also given under its own name, as question ids do.
+    """
+    named = {str(key): value for key, value in given.items()}
+    if all(key in parts for key in named):
+        return named, []
+    others = [key for key in named if key not in parts]
+    for part in parts:
+        alike = [key for key in others if key.lower() == part.lower()]
+        if part not in named and len(alike) == 1:
+            named[part] = named.pop(alike[0])
+            others.remove(alike[0])
+    return {part: named[part] for part in parts if part in named}, sorted(others)
 
 
 class Instance:
