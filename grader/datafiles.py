@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import itertools
 import json
 import tomllib
@@ -64,9 +65,15 @@ def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:
     return _parse_yaml(text, path)
 
 
+class DuplicateKeyError(ValueError):
+    """A mapping that gives one key twice: which value was meant cannot be told."""
+
+
 def _parse_json(text: str, path: Path | str) -> Any:
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_object_once)
+    except DuplicateKeyError as error:
+        raise InputFileError(path, _json_duplicate(text, error.args[0])) from None
     except json.JSONDecodeError as error:
         problem = f"malformed JSON at line {error.lineno}: {error.msg}"
         raise InputFileError(path, problem) from None
@@ -82,12 +89,65 @@ def _parse_json(text: str, path: Path | str) -> Any:
     return document
 
 
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; DuplicateKeyError when it gives a key twice."""
+    mapping = dict(pairs)
+    if len(mapping) < len(pairs):
+        raise DuplicateKeyError(_first_repeat(key for key, _ in pairs))
+    return mapping
+
+
+def _first_repeat(keys) -> Any:
+    seen = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+class _Repeating(dict):
+    """A JSON object that gave `key` twice, kept while the document is searched for it."""
+
+    key: str = ""
+
+
+def _marking_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) == len(pairs):
+        return mapping
+    marked = _Repeating(mapping)
+    marked.key = _first_repeat(key for key, _ in pairs)
+    return marked
+
+
+def _json_duplicate(text: str, key: str) -> str:
+    """The message for a JSON file that repeats `key`, naming the key of the object around
+    it. JSON's parser gives no line numbers for values, so the file is parsed again (only
+    when it repeats a key) marking such objects, and the document searched for one; when
+    the rest of the file does not parse, the key alone is named."""
+    try:
+        document = json.loads(text, object_pairs_hook=_marking_repeats)
+    except (ValueError, RecursionError):
+        return f"duplicate key '{_short(key)}'"
+    outer, repeating = next(found for found in _depth_first(document)
+                            if isinstance(found[1], _Repeating))
+    where = f" in '{_short(outer)}'" if outer is not None else ""
+    return f"duplicate key '{_short(repeating.key)}'{where}"
+
+
+def _short(key: Any) -> str:
+    return str(key)[:40]
+
+
 def _parse_yaml(text: str, path: Path | str) -> Any:
     import yaml  # imported here: only commands that read YAML pay for it
 
     loader = _safe_loader(yaml, text)
     try:
         document = yaml.load(text, Loader=loader)  # always a SafeLoader, never the full one
+    except DuplicateKeyError as error:
+        raise InputFileError(path, str(error)) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -106,24 +166,25 @@ def _more_values_than(document: Any, limit: int) -> bool:
 
     Every value written out takes at least one character, so only aliases that repeat other
     aliases (a few lines growing to millions of values, "billion laughs") exceed twice the
-    text's length; grading such a file would walk every copy. Counts at most `limit` values,
-    depth first, holding one iterator per level.
+    text's length; grading such a file would walk every copy. Counts at most `limit` values.
     """
-    count = 0
-    levels = [iter((document,))]
+    return next(itertools.islice(_depth_first(document), limit, None), None) is not None
+
+
+def _depth_first(document: Any):
+    """Every value of a document, mapping keys too, depth first, each with the nearest key
+    it is given under (None at the top); holds one iterator per level, never recursing."""
+    levels = [iter(((None, document),))]
     while levels:
-        for value in levels[-1]:
-            count += 1
-            if count > limit:
-                return True
+        for outer, value in levels[-1]:
+            yield outer, value
             if isinstance(value, dict):
-                levels.append(itertools.chain(value.keys(), value.values()))
+                levels.append(itertools.chain(((outer, key) for key in value), value.items()))
             elif isinstance(value, list):
-                levels.append(iter(value))
+                levels.append((outer, item) for item in value)
             break
         else:
             levels.pop()
-    return False
 
 
 C_LOADER_MAX_DEPTH = 200
@@ -138,12 +199,50 @@ def _safe_loader(yaml, text: str):
     RecursionError that becomes a message. The bound over-estimates the depth: every flow
     bracket counts, plus the deepest line's indentation and block markers.
     """
-    c_loader = getattr(yaml, "CSafeLoader", None)
+    python_loader, c_loader = _loaders()
     if c_loader is None:
-        return yaml.SafeLoader
+        return python_loader
     brackets = text.count("[") + text.count("{")
     if brackets > C_LOADER_MAX_DEPTH:
-        return yaml.SafeLoader
+        return python_loader
     deepest = max((len(line) - len(line.lstrip(" -?:")) + line.count("- ") + line.count(": ")
                    for line in text.splitlines()), default=0)
-    return c_loader if brackets + deepest <= C_LOADER_MAX_DEPTH else yaml.SafeLoader
+    return c_loader if brackets + deepest <= C_LOADER_MAX_DEPTH else python_loader
+
+
+@functools.cache
+def _loaders():
+    """PyYAML's SafeLoader and libyaml's CSafeLoader (None without libyaml), both refusing a
+    mapping that gives one key twice (PyYAML keeps the last silently)."""
+    import yaml
+
+    class OnceEach:
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                _refuse_repeated_keys(self, node, deep)
+            return super().construct_mapping(node, deep=deep)
+
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    return (type("SafeLoader", (OnceEach, yaml.SafeLoader), {}),
+            c_loader and type("CSafeLoader", (OnceEach, c_loader), {}))
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _refuse_repeated_keys(constructor, node, deep: bool) -> None:
+    """DuplicateKeyError, with both lines, for a key written twice in one YAML mapping. The
+    keys a merge (`<<: *base`) brings in may be overridden: only the mapping's own count."""
+    first = {}
+    for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:
+            continue
+        key = constructor.construct_object(key_node, deep=deep)
+        try:
+            earlier = first.setdefault(key, key_node)
+        except TypeError:  # unhashable: the constructor itself refuses it
+            continue
+        if earlier is not key_node:
+            line, first_line = key_node.start_mark.line + 1, earlier.start_mark.line + 1
+            also = f"; first given at line {first_line}" if first_line != line else ""
+            raise DuplicateKeyError(f"duplicate key '{_short(key)}' (line {line}{also})")

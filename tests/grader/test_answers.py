@@ -131,6 +131,35 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
     assert result.answers == {"q1": {"V": [0.1, 0.2], "S": [0.1, 0.2]}, "q2": {"W": [0.1, 0.2]}}
 
 
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("answers.yaml", b"backprop: {o1: 1}\nlogic: {gate: AND}\nbackprop: {o1: 2}\n",
+     "duplicate key 'backprop' (line 3; first given at line 1)"),
+    ("answers.yaml", b"backprop:\n  o1: 1\n  o2: 2\n  o1: 3\n",
+     "duplicate key 'o1' (line 4; first given at line 2)"),
+    ("answers.yaml", b"backprop: {o1: 1, o1: 2}\n", "duplicate key 'o1' (line 1)"),
+    ("answers.json", b'{"backprop": {"o1": 1}, "backprop": {"o1": 2}}',
+     "duplicate key 'backprop'"),
+    ("answers.json", b'{"backprop": {"o1": 1, "o2": [{"x": 1}], "o1": 2}}',
+     "duplicate key 'o1' in 'backprop'"),
+    ("answers.json", b'{"q": {"rows": [{"x": 1, "x": 2}]}}', "duplicate key 'x' in 'rows'"),
+    ("answers.json", b'{"q": {"x": 1, "x": 2}, "r": [', "duplicate key 'x'"),
+])
+def test_a_key_given_twice_is_refused(tmp_path, name, data, message):
+    """Is a question or a part given twice refused, rather than the last one graded?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {message}"
+
+
+def test_yaml_merge_keys_may_override_what_they_bring(tmp_path):
+    """Is a part brought in by a merge key (`<<: *base`) and given again not a duplicate?"""
+    folder = _folder_with(tmp_path, "answers.yaml",
+                          b"base: &b {V: 1, S: 2}\nq1: {<<: *b, S: 3}\nq2:\n  <<: [*b]\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None
+    assert result.answers["q1"] == {"V": 1, "S": 3} and result.answers["q2"] == {"V": 1, "S": 2}
+
+
 def test_missing_folder_and_missing_file(tmp_path):
     """Are a missing folder and a folder without an answers file told apart?"""
     (tmp_path / "subs" / "s2").mkdir(parents=True)

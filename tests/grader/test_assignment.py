@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from grader.assignment import load_assignment
-from grader.errors import AssignmentError
+from grader.errors import AssignmentError, InputFileError
 from grader.tolerance import Tolerance
 
 BASE = {
@@ -135,3 +135,11 @@ def test_misspelled_tolerance_part_is_an_error(tmp_path):
     assert str(caught.value) == (
         f"{path}: question 'q1' field 'tolerance.parts': no part(s) ox in this question "
         f"(its parts: V, S, V_hat, S_hat, W)")
+
+
+def test_a_field_given_twice_is_refused(tmp_path):
+    """Is an assignment file that gives a field twice refused, naming the field and line?"""
+    path = tmp_path / "assignment.yaml"
+    path.write_text(yaml.safe_dump(BASE) + "seed: 8\n")
+    with pytest.raises(InputFileError, match=r"duplicate key 'seed' \(line \d+; first given"):
+        load_assignment(path)
