@@ -9,6 +9,7 @@ infinity are never accepted. Nothing submitted is executed: YAML is read with sa
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping
@@ -100,9 +101,12 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         raw = read_data_file(path, max_bytes=min(MAX_ANSWERS_BYTES, MAX_DATA_FILE_BYTES))
     except InputFileError as error:
         return AnswersFile(path, None, f"{label}: {error.problem}")
+    if raw is None:  # YAML of comments (or `~`); JSON's `null`
+        only = "null" if path.suffix.lower() == ".json" else "comments or blank lines"
+        return AnswersFile(path, None, f"{label}: the file holds no answers (only {only})")
     if not isinstance(raw, Mapping):
         return AnswersFile(path, None, f"{label}: expected a mapping of question ids to parts, "
-                                       f"got {type(raw).__name__}")
+                                       f"got {_describe(raw)}")
     return AnswersFile(path, {str(key): value for key, value in raw.items()})
 
 
@@ -188,10 +192,28 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return f"a {' x '.join(map(str, shape))} matrix"
 
 
+SHOWN_TEXT_CHARS = 30
+
+
 def _describe(value: Any) -> str:
+    """What kind of value was given, in words (never a Python type's name)."""
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        cut = "…" if len(text) > SHOWN_TEXT_CHARS else ""
+        return f"text '{text[:SHOWN_TEXT_CHARS]}{cut}'"
     if isinstance(value, Mapping):
         return "a mapping"
-    return type(value).__name__
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return "binary data" if isinstance(value, bytes) else "a value of another kind"
 
 
 def to_word(value: Any, aliases: Mapping[str, str]) -> str:

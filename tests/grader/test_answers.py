@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.answers import AnswerError, read_answers, to_array, to_number
+from grader.answers import AnswerError, read_answers, to_array, to_number, to_word
 from grader.compare import matches, read_given
 from tests.conftest import BILLION_LAUGHS_YAML
 
@@ -30,6 +30,7 @@ def test_numbers_and_numeric_text(text, number):
     ("abc", "'abc' is not a number"), (True, "expected a number, got true"),
     (float("nan"), "NaN"), ("inf", "is not a number"), (float("inf"), "NaN, infinity"),
     ("1/0", "divides by zero"), (None, "no value"), ({"a": 1}, "got a mapping"),
+    (b"\x00", "expected a number, got binary data$"),
     ("0,25", r"write the decimal point as a point \(0\.25\)"),
     ("1,2,3", "'1,2,3' is not a number$"),
     pytest.param(10**400, "too large", id="400-digit int"),
@@ -39,6 +40,16 @@ def test_non_numbers_are_refused_with_a_reason(value, message):
     """Is text, a boolean, NaN, infinity or a mapping refused with a clear reason?"""
     with pytest.raises(AnswerError, match=message):
         to_number(value)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (None, "expected a word, got null \\(no value\\)$"), ([1], "expected a word, got a list$"),
+    ({"a": 1}, "got a mapping$"),
+])
+def test_non_words_are_refused_in_words(value, message):
+    """Does a value that is no word say what it is, never a Python type's name?"""
+    with pytest.raises(AnswerError, match=message):
+        to_word(value, {"t": "T", "f": "F"})
 
 
 def test_grouped_integers_only_for_integer_answers():
@@ -101,6 +112,26 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     result = read_answers(folder, tmp_path / "subs")
     assert result.answers is None
     assert message in result.problem and f"s1/{name}" in result.problem
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("answers.yaml", b"# q1: {V: 1}\n\n# to do\n",
+     "the file holds no answers (only comments or blank lines)"),
+    ("answers.json", b"null", "the file holds no answers (only null)"),
+    ("answers.yaml", b"q1 = 0.5\n",
+     "expected a mapping of question ids to parts, got text 'q1 = 0.5'"),
+    ("answers.json", b'"' + b"q" * 40 + b'"',
+     f"expected a mapping of question ids to parts, got text '{'q' * 30}…'"),
+    ("answers.yaml", b"- 1\n- 2\n", "expected a mapping of question ids to parts, got a list"),
+    ("answers.json", b"0.25", "expected a mapping of question ids to parts, got a number"),
+    ("answers.yaml", b"yes\n", "expected a mapping of question ids to parts, got true"),
+    ("answers.yaml", b"2026-12-01\n", "expected a mapping of question ids to parts, got a date"),
+])
+def test_a_file_that_is_no_mapping_says_what_it_holds(tmp_path, name, data, message):
+    """Does a file whose top level is not a mapping say in words what it holds instead?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {message}"
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
