@@ -6,7 +6,9 @@ import codecs
 import functools
 import itertools
 import json
+import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +60,45 @@ def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:
     if suffix == ".json":
         return _parse_json(text, path)
     if suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError, ValueError) as error:
-            raise InputFileError(path, f"malformed TOML: {str(error)[:200]}") from None
+        return _parse_toml(text, path)
     return _parse_yaml(text, path)
+
+
+def _malformed(path: Path | str, kind: str, detail: str, where: str = "") -> InputFileError:
+    """The error for a file its parser refused, on one line (parsers' messages may span
+    several, PyYAML's reader error does)."""
+    return InputFileError(path, f"malformed {kind}{where}: {_one_line(detail)[:200]}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _control_character(path: Path | str, text: str, index: int) -> InputFileError:
+    """The error for a character no text file holds, at `index` in the text."""
+    character = text[index]
+    kind = ("a control character" if unicodedata.category(character) == "Cc"
+            else "a character that is not text")
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    return InputFileError(path, f"{kind} (U+{ord(character):04X}) at line {line}, column "
+                                f"{column}; save the file as plain text")
+
+
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _parse_toml(text: str, path: Path | str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        where = _TOML_WHERE.search(str(error))
+        if where and str(error).startswith(("Illegal character", "Found invalid character")):
+            line_start = sum(len(line) + 1 for line in text.split("\n")[:int(where[1]) - 1])
+            raise _control_character(path, text, line_start + int(where[2]) - 1) from None
+        raise _malformed(path, "TOML", str(error)) from None
+    except (RecursionError, ValueError) as error:
+        raise _malformed(path, "TOML", str(error)) from None
 
 
 class DuplicateKeyError(ValueError):
@@ -75,12 +111,13 @@ def _parse_json(text: str, path: Path | str) -> Any:
     except DuplicateKeyError as error:
         raise InputFileError(path, _json_duplicate(text, error.args[0])) from None
     except json.JSONDecodeError as error:
-        problem = f"malformed JSON at line {error.lineno}: {error.msg}"
-        raise InputFileError(path, problem) from None
+        if error.msg.startswith("Invalid control character"):
+            raise _control_character(path, text, error.pos) from None
+        raise _malformed(path, "JSON", error.msg, f" at line {error.lineno}") from None
     except RecursionError:
-        raise InputFileError(path, "malformed JSON: nested too deeply") from None
+        raise _malformed(path, "JSON", "nested too deeply") from None
     except ValueError as error:  # an integer of more than 4,300 digits
-        raise InputFileError(path, f"malformed JSON: {str(error)[:120]}") from None
+        raise _malformed(path, "JSON", str(error)[:120]) from None
     try:  # "\ud800" alone is valid JSON but no text: it could not be written anywhere
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -137,7 +174,7 @@ def _json_duplicate(text: str, key: str) -> str:
 
 
 def _short(key: Any) -> str:
-    return str(key)[:40]
+    return _one_line(str(key))[:40]
 
 
 def _parse_yaml(text: str, path: Path | str) -> Any:
@@ -151,10 +188,16 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputFileError(path, f"malformed YAML{where}: {error.problem}") from None
+        raise _malformed(path, "YAML", str(error.problem), where) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        # Its first use is the one refused; libyaml's position counts bytes, not characters.
+        index = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+        if index < 0:
+            raise _malformed(path, "YAML", str(error)) from None
+        raise _control_character(path, text, index) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
         # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
-        raise InputFileError(path, f"malformed YAML: {str(error)[:200]}") from None
+        raise _malformed(path, "YAML", str(error)) from None
     if _more_values_than(document, 2 * len(text) + 16):
         raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
                                    "file's own size; write the values out instead")

@@ -112,6 +112,7 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     result = read_answers(folder, tmp_path / "subs")
     assert result.answers is None
     assert message in result.problem and f"s1/{name}" in result.problem
+    assert "\n" not in result.problem
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
@@ -132,6 +133,23 @@ def test_a_file_that_is_no_mapping_says_what_it_holds(tmp_path, name, data, mess
     result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
     assert result.answers is None
     assert result.problem == f"s1/{name}: {message}"
+
+
+@pytest.mark.parametrize(("name", "data", "where"), [
+    ("answers.yaml", b"q1:\n  V: 1\n  S: a\x07b\n", "(U+0007) at line 3, column 7"),
+    ("answers.yaml", "q1: {V: \"é😀\x07\"}\n".encode(), "(U+0007) at line 1, column 12"),
+    ("answers.yaml", b"q1: {V: 1\x7f}\n", "(U+007F) at line 1, column 10"),
+    ("answers.json", b'{"q1":\n {"V": "a\x07b"}}', "(U+0007) at line 2, column 10"),
+    ("answers.toml", b'[q1]\nV = "a\x07b"\n', "(U+0007) at line 2, column 7"),
+    ("answers.toml", b"# a\x01\n[q1]\nV = 1\n", "(U+0001) at line 1, column 4"),
+])
+def test_a_control_character_is_named_on_one_line(tmp_path, name, data, where):
+    """Is a control character (pasted from a PDF, or a file saved as rich text) named with
+    its code and place, on one line, in every format?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == (f"s1/{name}: a control character {where}; save the file as "
+                              f"plain text")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
@@ -254,13 +272,15 @@ def fuzz_root(tmp_path_factory) -> Path:
 @given(data=st.binary(max_size=300) | st.text(max_size=300).map(str.encode),
        suffix=st.sampled_from(["yaml", "json", "toml"]))
 def test_parser_never_crashes_on_arbitrary_bytes(fuzz_root, data, suffix):
-    """Does any content of any answers file give answers or a message, never an exception?"""
+    """Does any content of any answers file give answers or a one-line message, never an
+    exception?"""
     folder = fuzz_root / "s1"
     for old in folder.iterdir():
         old.unlink()
     (folder / f"answers.{suffix}").write_bytes(data)
     result = read_answers(folder, fuzz_root)
     assert (result.answers is None) != (result.problem is None)
+    assert result.problem is None or "\n" not in result.problem
 
 
 JSON_VALUES = st.recursive(
