@@ -7,6 +7,7 @@ import functools
 import itertools
 import json
 import re
+import sys
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -74,6 +75,24 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _described(error: Exception) -> str:
+    """What a parser's exception means, in words (not Python's advice on its own limits)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, ValueError) and "integer string conversion" in str(error):
+        return f"a number with more than {sys.get_int_max_str_digits():,} digits"
+    return str(error)
+
+
+def _refuse_long_integer(value: Any) -> None:
+    """Python's ValueError for an integer too long to write in decimal (more than 4,300
+    digits): YAML's and TOML's hex, octal and binary integers are read without that limit,
+    and such a number would stop the run where results.json is written."""
+    limit = sys.get_int_max_str_digits()
+    if limit and isinstance(value, int) and value.bit_length() > 3 * limit:
+        str(value)  # raises beyond `limit` digits; fewer than 3 * limit bits never do
+
+
 def _control_character(path: Path | str, text: str, index: int) -> InputFileError:
     """The error for a character no text file holds, at `index` in the text."""
     character = text[index]
@@ -90,7 +109,10 @@ _TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def _parse_toml(text: str, path: Path | str) -> Any:
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
+        for _, value in _depth_first(document):
+            _refuse_long_integer(value)
+        return document
     except tomllib.TOMLDecodeError as error:
         where = _TOML_WHERE.search(str(error))
         if where and str(error).startswith(("Illegal character", "Found invalid character")):
@@ -98,7 +120,7 @@ def _parse_toml(text: str, path: Path | str) -> Any:
             raise _control_character(path, text, line_start + int(where[2]) - 1) from None
         raise _malformed(path, "TOML", str(error)) from None
     except (RecursionError, ValueError) as error:
-        raise _malformed(path, "TOML", str(error)) from None
+        raise _malformed(path, "TOML", _described(error)) from None
 
 
 class DuplicateKeyError(ValueError):
@@ -114,10 +136,8 @@ def _parse_json(text: str, path: Path | str) -> Any:
         if error.msg.startswith("Invalid control character"):
             raise _control_character(path, text, error.pos) from None
         raise _malformed(path, "JSON", error.msg, f" at line {error.lineno}") from None
-    except RecursionError:
-        raise _malformed(path, "JSON", "nested too deeply") from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise _malformed(path, "JSON", str(error)[:120]) from None
+    except (RecursionError, ValueError) as error:  # ValueError: more than 4,300 digits
+        raise _malformed(path, "JSON", _described(error)) from None
     try:  # "\ud800" alone is valid JSON but no text: it could not be written anywhere
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -197,7 +217,7 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
         raise _control_character(path, text, index) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
         # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
-        raise _malformed(path, "YAML", str(error)) from None
+        raise _malformed(path, "YAML", _described(error)) from None
     if _more_values_than(document, 2 * len(text) + 16):
         raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
                                    "file's own size; write the values out instead")
@@ -256,18 +276,26 @@ def _safe_loader(yaml, text: str):
 @functools.cache
 def _loaders():
     """PyYAML's SafeLoader and libyaml's CSafeLoader (None without libyaml), both refusing a
-    mapping that gives one key twice (PyYAML keeps the last silently)."""
+    mapping that gives one key twice (PyYAML keeps the last silently) and an integer too long
+    to write out."""
     import yaml
 
-    class OnceEach:
+    class Strict:
         def construct_mapping(self, node, deep=False):
             if isinstance(node, yaml.MappingNode):
                 _refuse_repeated_keys(self, node, deep)
             return super().construct_mapping(node, deep=deep)
 
-    c_loader = getattr(yaml, "CSafeLoader", None)
-    return (type("SafeLoader", (OnceEach, yaml.SafeLoader), {}),
-            c_loader and type("CSafeLoader", (OnceEach, c_loader), {}))
+        def construct_yaml_int(self, node):
+            number = super().construct_yaml_int(node)
+            _refuse_long_integer(number)
+            return number
+
+    loaders = [base and type(base.__name__, (Strict, base), {})
+               for base in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", None))]
+    for loader in filter(None, loaders):
+        loader.add_constructor("tag:yaml.org,2002:int", Strict.construct_yaml_int)
+    return tuple(loaders)
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"

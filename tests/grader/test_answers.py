@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.answers import AnswerError, read_answers, to_array, to_number, to_word
+from grader.answers import (
+    NOT_FINITE,
+    AnswerError,
+    read_answers,
+    to_array,
+    to_number,
+    to_word,
+)
 from grader.compare import matches, read_given
 from tests.conftest import BILLION_LAUGHS_YAML
 
@@ -133,6 +140,46 @@ def test_a_file_that_is_no_mapping_says_what_it_holds(tmp_path, name, data, mess
     result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
     assert result.answers is None
     assert result.problem == f"s1/{name}: {message}"
+
+
+DIGITS_5000 = b"1" * 5000
+
+
+@pytest.mark.parametrize(("name", "data", "problem"), [
+    ("answers.yaml", b"[" * 100_000, "malformed YAML: nested too deeply"),
+    ("answers.yaml", b"- " * 400_000 + b"x", "malformed YAML: nested too deeply"),
+    ("answers.toml", b"a = " + b"[" * 100_000, "malformed TOML: nested too deeply"),
+    ("answers.toml", b"a = " + b"{b=" * 100_000, "malformed TOML: nested too deeply"),
+    ("answers.json", b"[" * 100_000, "malformed JSON: nested too deeply"),
+    ("answers.yaml", b"q1: {V: " + DIGITS_5000 + b"}\n",
+     "malformed YAML: a number with more than 4,300 digits"),
+    ("answers.yaml", b"q1: {V: 0x" + b"f" * 4000 + b"}\n",
+     "malformed YAML: a number with more than 4,300 digits"),
+    ("answers.json", b'{"q1": {"V": ' + DIGITS_5000 + b"}}",
+     "malformed JSON: a number with more than 4,300 digits"),
+    ("answers.toml", b"[q1]\nV = " + DIGITS_5000 + b"\n",
+     "malformed TOML: a number with more than 4,300 digits"),
+    ("answers.toml", b"[q1]\nV = [[0x" + b"f" * 4000 + b"]]\n",
+     "malformed TOML: a number with more than 4,300 digits"),
+])
+def test_parser_limits_are_told_in_plain_words(tmp_path, name, data, problem):
+    """Do nesting past the parser's depth and integers past Python's 4,300 digits say so in
+    words, not with Python's advice (recursion depth, sys.set_int_max_str_digits)? A hex
+    integer that long is read by YAML and TOML without the limit, and used to stop the run
+    where results.json is written."""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {problem}"
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "-" + "1" * 5000, "1" * 5000 + "/3",
+                                  "1,000" * 1000])
+def test_numeric_text_of_5000_digits_is_refused_in_words(text):
+    """Is numeric text past Python's 4,300 digits refused without Python's own words?"""
+    with pytest.raises(AnswerError) as caught:
+        to_number(text, integer=True)
+    assert "sys." not in str(caught.value) and "digits" not in str(caught.value)
+    assert str(caught.value) == NOT_FINITE or str(caught.value).endswith("is not a number")
 
 
 @pytest.mark.parametrize(("name", "data", "where"), [

@@ -139,6 +139,7 @@ BAD_SUBMISSIONS = {
     "huge": ("answers.yaml", b"q1: " + b"1" * 2_000_000 + b"\n"),
     "huge_number": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 400 + b']]}}'),
     "too_many_digits": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 5000 + b']]}}'),
+    "hex_too_many_digits": ("answers.yaml", b"q1: {V: [[0x" + b"f" * 4000 + b"]]}\n"),
     "lone_surrogate": ("answers.json", b'{"q1": {"V": "\\ud800"}}'),
     "binary": ("answers.yaml", bytes(range(256)) * 4),
     "billion_laughs": ("answers.yaml", BILLION_LAUGHS_YAML),
