@@ -1,7 +1,8 @@
 """Reading a student's answers file and turning each given value into a comparable one.
 
-Accepted values: numbers; numeric strings ("0.25", " -1e-3 "); simple fractions "a/b" (both
-sides plain numbers: "1/4" is 0.25); integers may carry thousands separators ("2,056,209");
+Accepted values: numbers; numeric strings ("0.25", " -1e-3 ", "−0.5" with the minus sign
+U+2212 that PDFs and Word write); simple fractions "a/b" (both sides plain numbers: "1/4" is
+0.25); integers may carry thousands separators ("2,056,209");
 nested lists of those for vectors and matrices (a vector may also be written as a column,
 [[a], [b]], and a scalar as [x]); words for gates, regimes and T/F, in any case. NaN and
 infinity are never accepted. Nothing submitted is executed: YAML is read with safe_load.
@@ -29,6 +30,9 @@ NOT_FINITE = "NaN, infinity and numbers beyond 1.8e308 are not answers"
 MAX_NESTING = 4
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([,_ ]\d{3})+$")
+MINUS_SIGNS = str.maketrans("\u2212\ufe63\uff0d", "---")
+"""The minus sign that PDFs and word processors write (U+2212), and its small and full-width
+forms, read as '-' in numeric text. Not the en dash (U+2013): it also joins ranges, 0.2–0.5."""
 
 
 class AnswerError(ValueError):
@@ -138,19 +142,20 @@ def to_number(value: Any, integer: bool = False) -> float:
 
 
 def _parse_number_text(text: str, integer: bool) -> float:
-    if _NUMBER.match(text):
-        return float(text)
-    if integer and _GROUPED_INTEGER.match(text):
-        return float(re.sub(r"[,_ ]", "", text))
-    if text.count("/") == 1:
-        top, bottom = (side.strip() for side in text.split("/"))
+    plain = text.translate(MINUS_SIGNS)  # messages quote the text as given
+    if _NUMBER.match(plain):
+        return float(plain)
+    if integer and _GROUPED_INTEGER.match(plain):
+        return float(re.sub(r"[,_ ]", "", plain))
+    if plain.count("/") == 1:
+        top, bottom = (side.strip() for side in plain.split("/"))
         if _NUMBER.match(top) and _NUMBER.match(bottom):
             if float(bottom) == 0:
                 raise AnswerError(f"'{text[:30]}' divides by zero")
             return float(top) / float(bottom)
-    if text.count(",") == 1 and _NUMBER.match(text.replace(",", ".")):
+    if plain.count(",") == 1 and _NUMBER.match(plain.replace(",", ".")):
         raise AnswerError(f"'{text[:30]}' is not a number: write the decimal point as a "
-                          f"point ({text.replace(',', '.')[:30]})")
+                          f"point ({plain.replace(',', '.')[:30]})")
     raise AnswerError(f"'{text[:30]}' is not a number")
 
 

@@ -59,6 +59,27 @@ def test_non_words_are_refused_in_words(value, message):
         to_word(value, {"t": "T", "f": "F"})
 
 
+@pytest.mark.parametrize(("text", "number"), [
+    ("−0.5", -0.5), (" −1e−3 ", -0.001), ("−3/2", -1.5), ("\ufe630.25", -0.25),
+    ("\uff0d0.25", -0.25), ("1/−4", -0.25),
+])
+def test_the_minus_sign_of_pdfs_and_word_is_a_minus(text, number):
+    """Is "−0.5" with U+2212 (as pasted from a PDF or Word), or its small or full-width
+    form, read as -0.5?"""
+    assert to_number(text) == pytest.approx(number)
+    assert to_number("−2,056,209", integer=True) == -2056209
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("–0.5", "^'–0.5' is not a number$"),  # an en dash: also the dash of ranges
+    ("−0,5", r"^'−0,5' is not a number: write the decimal point as a point \(-0\.5\)$"),
+])
+def test_other_dashes_are_not_minus_signs(text, message):
+    """Is an en dash still refused, and is the text quoted as the student wrote it?"""
+    with pytest.raises(AnswerError, match=message):
+        to_number(text)
+
+
 def test_grouped_integers_only_for_integer_answers():
     """Is '2,056,209' read for a count but not for a real number?"""
     assert to_number("2,056,209", integer=True) == 2056209
