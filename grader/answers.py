@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,20 +47,28 @@ class AnswersFile:
     path: Path | None
     answers: Mapping[str, Any] | None
     problem: str | None = None
+    note: str | None = None
+    """For the student's feedback: the other answers files found beside it, not graded."""
 
 
-def find_answers_file(folder: Path) -> tuple[Path | None, list[Path]]:
-    """The student's answers file (yaml, yml, json, toml in that order of preference), its
-    name in any case (`Answers.YAML` is what the student meant); with the folder's entries
-    when it had to list them (reused for the hints when there is no answers file)."""
-    for name in ANSWERS_NAMES:
-        candidate = folder / name
-        if candidate.exists() or candidate.is_symlink():
-            return candidate, []
-    entries = _entries(folder)
-    by_lower_name = {entry.name.lower(): entry for entry in entries}
-    found = next((by_lower_name[name] for name in ANSWERS_NAMES if name in by_lower_name), None)
-    return found, entries
+_RANK = {name: rank for rank, name in enumerate(ANSWERS_NAMES)}
+
+
+def find_answers_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The student's answers files, the one graded first (yaml, yml, json, toml in that order
+    of preference; its name in any case, `Answers.YAML` is what the student meant, the exact
+    name first); with the folder's entries when there is none (for the hints). One listing
+    of the folder, which also shows a second answers file beside the first."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return [], []
+    found = [name for name in names if name.lower() in _RANK]
+    if not found:
+        return [], sorted(folder / name for name in names)
+    if len(found) > 1:
+        found.sort(key=lambda name: (_RANK[name.lower()], name not in _RANK, name))
+    return [folder / name for name in found], []
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -92,12 +101,13 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         return AnswersFile(None, None, f"no submission folder {folder.name}/")
     if not _inside(folder, root):
         return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
-    path, entries = find_answers_file(folder)
-    if path is None:
+    found, entries = find_answers_files(folder)
+    if not found:
         hints = _misplaced_answers(entries)
         found = f"; found {', '.join(hints)}: rename or move it" if hints else ""
         return AnswersFile(None, None, f"no answers file in {folder.name}/ (expected one of "
                                        f"{', '.join(ANSWERS_NAMES)}{found})")
+    path = found[0]
     label = f"{folder.name}/{path.name}"
     if path.is_symlink() and not _inside(path, folder):
         return AnswersFile(path, None, f"{label} is a link leading outside the student's folder")
@@ -111,7 +121,15 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
     if not isinstance(raw, Mapping):
         return AnswersFile(path, None, f"{label}: expected a mapping of question ids to parts, "
                                        f"got {_describe(raw)}")
-    return AnswersFile(path, {str(key): value for key, value in raw.items()})
+    return AnswersFile(path, {str(key): value for key, value in raw.items()},
+                       note=_ignored_note(folder, found) if len(found) > 1 else None)
+
+
+def _ignored_note(folder: Path, found: list[Path]) -> str:
+    others = " and ".join(path.name for path in found[1:])
+    return (f"{folder.name}/ also holds {others}, which {'was' if len(found) == 2 else 'were'} "
+            f"not graded: only {found[0].name} was (answers.yaml, .yml, .json, .toml are read "
+            f"in that order); keep one answers file")
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -292,6 +292,34 @@ def test_an_answers_file_named_in_capitals_is_read(tmp_path):
     assert result.problem is None and result.answers == {"q1": {"V": 1}}
 
 
+@pytest.mark.parametrize(("names", "graded", "note"), [
+    (["answers.json", "answers.yaml"], "answers.yaml",
+     "s1/ also holds answers.json, which was not graded: only answers.yaml was"),
+    (["answers.toml", "Answers.JSON", "answers.yml"], "answers.yml",
+     "s1/ also holds Answers.JSON and answers.toml, which were not graded: only answers.yml was"),
+    (["Answers.yaml", "answers.yaml"], "answers.yaml",
+     "s1/ also holds Answers.yaml, which was not graded: only answers.yaml was"),
+    (["answers.toml"], "answers.toml", None),
+])
+def test_a_second_answers_file_is_named_not_guessed_at(tmp_path, names, graded, note):
+    """With two answers files, is the first in the documented order (yaml, yml, json, toml)
+    graded and the other named in a note for the feedback, rather than ignored silently?"""
+    folder = tmp_path / "subs" / "s1"
+    folder.mkdir(parents=True)
+    for name in names:  # each file gives the length of its name, to tell which was read
+        text = {".json": '{"q1": {"V": N}}', ".toml": "[q1]\nV = N\n"}.get(
+            Path(name).suffix.lower(), "q1: {V: N}\n")
+        (folder / name).write_text(text.replace("N", str(len(name))))
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None and result.path.name == graded
+    assert result.answers == {"q1": {"V": len(graded)}}
+    if note is None:
+        assert result.note is None
+    else:
+        assert result.note == (f"{note} (answers.yaml, .yml, .json, .toml are read in that "
+                               f"order); keep one answers file")
+
+
 @pytest.mark.parametrize("place", ["answers.yaml.txt", "answer.json", "hw3/answers.yaml"])
 def test_a_misnamed_or_misplaced_answers_file_is_pointed_out(tmp_path, place):
     """Is a file that looks like the answers file named in the message, to be fixed?"""

@@ -168,6 +168,23 @@ def test_every_bad_submission_is_graded_and_explained(tmp_path):
         "correct", "incorrect")
 
 
+def test_a_second_answers_file_is_named_in_the_feedback(tmp_path):
+    """Does the feedback of a student with answers.yaml and answers.json say which one was
+    graded and that the other was not, and the feedback of the others stay without a note?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
+                                                 "b": ("answers.yaml", b"q2: {s1: T}\n")})
+    (subs / "a" / "answers.json").write_text('{"q2": {"s1": "F"}}')
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    assert students["a"]["questions"]["q2"]["parts"]["s1"]["given"] == "T"
+    note = "a/ also holds answers.json, which was not graded: only answers.yaml was"
+    for suffix in ("html", "md"):
+        assert note in (tmp_path / "out" / "feedback" / f"a.{suffix}").read_text()
+        assert "Note:" not in (tmp_path / "out" / "feedback" / f"b.{suffix}").read_text()
+
+
 def _breaks_on_999(grade_question):
     """grade_question with a planted bug: it fails on any answer of 999."""
 
