@@ -1,7 +1,8 @@
 """Reading a student's answers file and turning each given value into a comparable one.
 
-Accepted values: numbers; numeric strings ("0.25", " -1e-3 "); simple fractions "a/b" (both
-sides plain numbers: "1/4" is 0.25); integers may carry thousands separators ("2,056,209");
+Accepted values: numbers; numeric strings ("0.25", " -1e-3 ", "−0.5" with the minus sign
+U+2212 that PDFs and Word write); simple fractions "a/b" (both sides plain numbers: "1/4" is
+0.25); integers may carry thousands separators ("2,056,209");
 nested lists of those for vectors and matrices (a vector may also be written as a column,
 [[a], [b]], and a scalar as [x]); words for gates, regimes and T/F, in any case. NaN and
 infinity are never accepted. Nothing submitted is executed: YAML is read with safe_load.
@@ -9,7 +10,9 @@ infinity are never accepted. Nothing submitted is executed: YAML is read with sa
 
 from __future__ import annotations
 
+import datetime
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +31,9 @@ NOT_FINITE = "NaN, infinity and numbers beyond 1.8e308 are not answers"
 MAX_NESTING = 4
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([,_ ]\d{3})+$")
+MINUS_SIGNS = str.maketrans("\u2212\ufe63\uff0d", "---")
+"""The minus sign that PDFs and word processors write (U+2212), and its small and full-width
+forms, read as '-' in numeric text. Not the en dash (U+2013): it also joins ranges, 0.2–0.5."""
 
 
 class AnswerError(ValueError):
@@ -41,20 +47,28 @@ class AnswersFile:
     path: Path | None
     answers: Mapping[str, Any] | None
     problem: str | None = None
+    note: str | None = None
+    """For the student's feedback: the other answers files found beside it, not graded."""
 
 
-def find_answers_file(folder: Path) -> tuple[Path | None, list[Path]]:
-    """The student's answers file (yaml, yml, json, toml in that order of preference), its
-    name in any case (`Answers.YAML` is what the student meant); with the folder's entries
-    when it had to list them (reused for the hints when there is no answers file)."""
-    for name in ANSWERS_NAMES:
-        candidate = folder / name
-        if candidate.exists() or candidate.is_symlink():
-            return candidate, []
-    entries = _entries(folder)
-    by_lower_name = {entry.name.lower(): entry for entry in entries}
-    found = next((by_lower_name[name] for name in ANSWERS_NAMES if name in by_lower_name), None)
-    return found, entries
+_RANK = {name: rank for rank, name in enumerate(ANSWERS_NAMES)}
+
+
+def find_answers_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The student's answers files, the one graded first (yaml, yml, json, toml in that order
+    of preference; its name in any case, `Answers.YAML` is what the student meant, the exact
+    name first); with the folder's entries when there is none (for the hints). One listing
+    of the folder, which also shows a second answers file beside the first."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return [], []
+    found = [name for name in names if name.lower() in _RANK]
+    if not found:
+        return [], sorted(folder / name for name in names)
+    if len(found) > 1:
+        found.sort(key=lambda name: (_RANK[name.lower()], name not in _RANK, name))
+    return [folder / name for name in found], []
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -87,12 +101,13 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         return AnswersFile(None, None, f"no submission folder {folder.name}/")
     if not _inside(folder, root):
         return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
-    path, entries = find_answers_file(folder)
-    if path is None:
+    found, entries = find_answers_files(folder)
+    if not found:
         hints = _misplaced_answers(entries)
         found = f"; found {', '.join(hints)}: rename or move it" if hints else ""
         return AnswersFile(None, None, f"no answers file in {folder.name}/ (expected one of "
                                        f"{', '.join(ANSWERS_NAMES)}{found})")
+    path = found[0]
     label = f"{folder.name}/{path.name}"
     if path.is_symlink() and not _inside(path, folder):
         return AnswersFile(path, None, f"{label} is a link leading outside the student's folder")
@@ -100,10 +115,21 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         raw = read_data_file(path, max_bytes=min(MAX_ANSWERS_BYTES, MAX_DATA_FILE_BYTES))
     except InputFileError as error:
         return AnswersFile(path, None, f"{label}: {error.problem}")
+    if raw is None:  # YAML of comments (or `~`); JSON's `null`
+        only = "null" if path.suffix.lower() == ".json" else "comments or blank lines"
+        return AnswersFile(path, None, f"{label}: the file holds no answers (only {only})")
     if not isinstance(raw, Mapping):
         return AnswersFile(path, None, f"{label}: expected a mapping of question ids to parts, "
-                                       f"got {type(raw).__name__}")
-    return AnswersFile(path, {str(key): value for key, value in raw.items()})
+                                       f"got {_describe(raw)}")
+    return AnswersFile(path, {str(key): value for key, value in raw.items()},
+                       note=_ignored_note(folder, found) if len(found) > 1 else None)
+
+
+def _ignored_note(folder: Path, found: list[Path]) -> str:
+    others = " and ".join(path.name for path in found[1:])
+    return (f"{folder.name}/ also holds {others}, which {'was' if len(found) == 2 else 'were'} "
+            f"not graded: only {found[0].name} was (answers.yaml, .yml, .json, .toml are read "
+            f"in that order); keep one answers file")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -134,19 +160,20 @@ def to_number(value: Any, integer: bool = False) -> float:
 
 
 def _parse_number_text(text: str, integer: bool) -> float:
-    if _NUMBER.match(text):
-        return float(text)
-    if integer and _GROUPED_INTEGER.match(text):
-        return float(re.sub(r"[,_ ]", "", text))
-    if text.count("/") == 1:
-        top, bottom = (side.strip() for side in text.split("/"))
+    plain = text.translate(MINUS_SIGNS)  # messages quote the text as given
+    if _NUMBER.match(plain):
+        return float(plain)
+    if integer and _GROUPED_INTEGER.match(plain):
+        return float(re.sub(r"[,_ ]", "", plain))
+    if plain.count("/") == 1:
+        top, bottom = (side.strip() for side in plain.split("/"))
         if _NUMBER.match(top) and _NUMBER.match(bottom):
             if float(bottom) == 0:
                 raise AnswerError(f"'{text[:30]}' divides by zero")
             return float(top) / float(bottom)
-    if text.count(",") == 1 and _NUMBER.match(text.replace(",", ".")):
+    if plain.count(",") == 1 and _NUMBER.match(plain.replace(",", ".")):
         raise AnswerError(f"'{text[:30]}' is not a number: write the decimal point as a "
-                          f"point ({text.replace(',', '.')[:30]})")
+                          f"point ({plain.replace(',', '.')[:30]})")
     raise AnswerError(f"'{text[:30]}' is not a number")
 
 
@@ -188,10 +215,28 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return f"a {' x '.join(map(str, shape))} matrix"
 
 
+SHOWN_TEXT_CHARS = 30
+
+
 def _describe(value: Any) -> str:
+    """What kind of value was given, in words (never a Python type's name)."""
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        cut = "…" if len(text) > SHOWN_TEXT_CHARS else ""
+        return f"text '{text[:SHOWN_TEXT_CHARS]}{cut}'"
     if isinstance(value, Mapping):
         return "a mapping"
-    return type(value).__name__
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return "binary data" if isinstance(value, bytes) else "a value of another kind"
 
 
 def to_word(value: Any, aliases: Mapping[str, str]) -> str:

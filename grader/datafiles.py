@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import itertools
 import json
+import re
+import sys
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -57,23 +61,83 @@ def parse_data_text(text: str, suffix: str, path: Path | str) -> Any:
     if suffix == ".json":
         return _parse_json(text, path)
     if suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError, ValueError) as error:
-            raise InputFileError(path, f"malformed TOML: {str(error)[:200]}") from None
+        return _parse_toml(text, path)
     return _parse_yaml(text, path)
+
+
+def _malformed(path: Path | str, kind: str, detail: str, where: str = "") -> InputFileError:
+    """The error for a file its parser refused, on one line (parsers' messages may span
+    several, PyYAML's reader error does)."""
+    return InputFileError(path, f"malformed {kind}{where}: {_one_line(detail)[:200]}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _described(error: Exception) -> str:
+    """What a parser's exception means, in words (not Python's advice on its own limits)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, ValueError) and "integer string conversion" in str(error):
+        return f"a number with more than {sys.get_int_max_str_digits():,} digits"
+    return str(error)
+
+
+def _refuse_long_integer(value: Any) -> None:
+    """Python's ValueError for an integer too long to write in decimal (more than 4,300
+    digits): YAML's and TOML's hex, octal and binary integers are read without that limit,
+    and such a number would stop the run where results.json is written."""
+    limit = sys.get_int_max_str_digits()
+    if limit and isinstance(value, int) and value.bit_length() > 3 * limit:
+        str(value)  # raises beyond `limit` digits; fewer than 3 * limit bits never do
+
+
+def _control_character(path: Path | str, text: str, index: int) -> InputFileError:
+    """The error for a character no text file holds, at `index` in the text."""
+    character = text[index]
+    kind = ("a control character" if unicodedata.category(character) == "Cc"
+            else "a character that is not text")
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    return InputFileError(path, f"{kind} (U+{ord(character):04X}) at line {line}, column "
+                                f"{column}; save the file as plain text")
+
+
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _parse_toml(text: str, path: Path | str) -> Any:
+    try:
+        document = tomllib.loads(text)
+        for _, value in _depth_first(document):
+            _refuse_long_integer(value)
+        return document
+    except tomllib.TOMLDecodeError as error:
+        where = _TOML_WHERE.search(str(error))
+        if where and str(error).startswith(("Illegal character", "Found invalid character")):
+            line_start = sum(len(line) + 1 for line in text.split("\n")[:int(where[1]) - 1])
+            raise _control_character(path, text, line_start + int(where[2]) - 1) from None
+        raise _malformed(path, "TOML", str(error)) from None
+    except (RecursionError, ValueError) as error:
+        raise _malformed(path, "TOML", _described(error)) from None
+
+
+class DuplicateKeyError(ValueError):
+    """A mapping that gives one key twice: which value was meant cannot be told."""
 
 
 def _parse_json(text: str, path: Path | str) -> Any:
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_object_once)
+    except DuplicateKeyError as error:
+        raise InputFileError(path, _json_duplicate(text, error.args[0])) from None
     except json.JSONDecodeError as error:
-        problem = f"malformed JSON at line {error.lineno}: {error.msg}"
-        raise InputFileError(path, problem) from None
-    except RecursionError:
-        raise InputFileError(path, "malformed JSON: nested too deeply") from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise InputFileError(path, f"malformed JSON: {str(error)[:120]}") from None
+        if error.msg.startswith("Invalid control character"):
+            raise _control_character(path, text, error.pos) from None
+        raise _malformed(path, "JSON", error.msg, f" at line {error.lineno}") from None
+    except (RecursionError, ValueError) as error:  # ValueError: more than 4,300 digits
+        raise _malformed(path, "JSON", _described(error)) from None
     try:  # "\ud800" alone is valid JSON but no text: it could not be written anywhere
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -82,19 +146,78 @@ def _parse_json(text: str, path: Path | str) -> Any:
     return document
 
 
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; DuplicateKeyError when it gives a key twice."""
+    mapping = dict(pairs)
+    if len(mapping) < len(pairs):
+        raise DuplicateKeyError(_first_repeat(key for key, _ in pairs))
+    return mapping
+
+
+def _first_repeat(keys) -> Any:
+    seen = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+class _Repeating(dict):
+    """A JSON object that gave `key` twice, kept while the document is searched for it."""
+
+    key: str = ""
+
+
+def _marking_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) == len(pairs):
+        return mapping
+    marked = _Repeating(mapping)
+    marked.key = _first_repeat(key for key, _ in pairs)
+    return marked
+
+
+def _json_duplicate(text: str, key: str) -> str:
+    """The message for a JSON file that repeats `key`, naming the key of the object around
+    it. JSON's parser gives no line numbers for values, so the file is parsed again (only
+    when it repeats a key) marking such objects, and the document searched for one; when
+    the rest of the file does not parse, the key alone is named."""
+    try:
+        document = json.loads(text, object_pairs_hook=_marking_repeats)
+    except (ValueError, RecursionError):
+        return f"duplicate key '{_short(key)}'"
+    outer, repeating = next(found for found in _depth_first(document)
+                            if isinstance(found[1], _Repeating))
+    where = f" in '{_short(outer)}'" if outer is not None else ""
+    return f"duplicate key '{_short(repeating.key)}'{where}"
+
+
+def _short(key: Any) -> str:
+    return _one_line(str(key))[:40]
+
+
 def _parse_yaml(text: str, path: Path | str) -> Any:
     import yaml  # imported here: only commands that read YAML pay for it
 
     loader = _safe_loader(yaml, text)
     try:
         document = yaml.load(text, Loader=loader)  # always a SafeLoader, never the full one
+    except DuplicateKeyError as error:
+        raise InputFileError(path, str(error)) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputFileError(path, f"malformed YAML{where}: {error.problem}") from None
+        raise _malformed(path, "YAML", str(error.problem), where) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        # Its first use is the one refused; libyaml's position counts bytes, not characters.
+        index = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+        if index < 0:
+            raise _malformed(path, "YAML", str(error)) from None
+        raise _control_character(path, text, index) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
         # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
-        raise InputFileError(path, f"malformed YAML: {str(error)[:200]}") from None
+        raise _malformed(path, "YAML", _described(error)) from None
     if _more_values_than(document, 2 * len(text) + 16):
         raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
                                    "file's own size; write the values out instead")
@@ -106,24 +229,25 @@ def _more_values_than(document: Any, limit: int) -> bool:
 
     Every value written out takes at least one character, so only aliases that repeat other
     aliases (a few lines growing to millions of values, "billion laughs") exceed twice the
-    text's length; grading such a file would walk every copy. Counts at most `limit` values,
-    depth first, holding one iterator per level.
+    text's length; grading such a file would walk every copy. Counts at most `limit` values.
     """
-    count = 0
-    levels = [iter((document,))]
+    return next(itertools.islice(_depth_first(document), limit, None), None) is not None
+
+
+def _depth_first(document: Any):
+    """Every value of a document, mapping keys too, depth first, each with the nearest key
+    it is given under (None at the top); holds one iterator per level, never recursing."""
+    levels = [iter(((None, document),))]
     while levels:
-        for value in levels[-1]:
-            count += 1
-            if count > limit:
-                return True
+        for outer, value in levels[-1]:
+            yield outer, value
             if isinstance(value, dict):
-                levels.append(itertools.chain(value.keys(), value.values()))
+                levels.append(itertools.chain(((outer, key) for key in value), value.items()))
             elif isinstance(value, list):
-                levels.append(iter(value))
+                levels.append((outer, item) for item in value)
             break
         else:
             levels.pop()
-    return False
 
 
 C_LOADER_MAX_DEPTH = 200
@@ -138,12 +262,58 @@ def _safe_loader(yaml, text: str):
     RecursionError that becomes a message. The bound over-estimates the depth: every flow
     bracket counts, plus the deepest line's indentation and block markers.
     """
-    c_loader = getattr(yaml, "CSafeLoader", None)
+    python_loader, c_loader = _loaders()
     if c_loader is None:
-        return yaml.SafeLoader
+        return python_loader
     brackets = text.count("[") + text.count("{")
     if brackets > C_LOADER_MAX_DEPTH:
-        return yaml.SafeLoader
+        return python_loader
     deepest = max((len(line) - len(line.lstrip(" -?:")) + line.count("- ") + line.count(": ")
                    for line in text.splitlines()), default=0)
-    return c_loader if brackets + deepest <= C_LOADER_MAX_DEPTH else yaml.SafeLoader
+    return c_loader if brackets + deepest <= C_LOADER_MAX_DEPTH else python_loader
+
+
+@functools.cache
+def _loaders():
+    """PyYAML's SafeLoader and libyaml's CSafeLoader (None without libyaml), both refusing a
+    mapping that gives one key twice (PyYAML keeps the last silently) and an integer too long
+    to write out."""
+    import yaml
+
+    class Strict:
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                _refuse_repeated_keys(self, node, deep)
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node):
+            number = super().construct_yaml_int(node)
+            _refuse_long_integer(number)
+            return number
+
+    loaders = [base and type(base.__name__, (Strict, base), {})
+               for base in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", None))]
+    for loader in filter(None, loaders):
+        loader.add_constructor("tag:yaml.org,2002:int", Strict.construct_yaml_int)
+    return tuple(loaders)
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _refuse_repeated_keys(constructor, node, deep: bool) -> None:
+    """DuplicateKeyError, with both lines, for a key written twice in one YAML mapping. The
+    keys a merge (`<<: *base`) brings in may be overridden: only the mapping's own count."""
+    first = {}
+    for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:
+            continue
+        key = constructor.construct_object(key_node, deep=deep)
+        try:
+            earlier = first.setdefault(key, key_node)
+        except TypeError:  # unhashable: the constructor itself refuses it
+            continue
+        if earlier is not key_node:
+            line, first_line = key_node.start_mark.line + 1, earlier.start_mark.line + 1
+            also = f"; first given at line {first_line}" if first_line != line else ""
+            raise DuplicateKeyError(f"duplicate key '{_short(key)}' (line {line}{also})")

@@ -322,6 +322,7 @@ def student_context(assignment: Assignment, student: StudentResult,
     percent = f"{100 * total / maximum:.0f}%" if maximum else "–"
     return {
         "assignment": assignment, "student": student.student, "problem": student.problem,
+        "note": student.note,
         "total": points_text(total), "max": points_text(maximum),
         "percent": percent, "questions": questions,
         "statuses": STATUS_LEGEND,

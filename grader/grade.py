@@ -29,6 +29,8 @@ class StudentResult:
     variants: Mapping[str, QuestionVariant]
     questions: Mapping[str, QuestionResult]
     problem: str | None = None
+    note: str | None = None
+    """About the submission though it was graded (a second answers file, not read)."""
     results_text: str = field(default="", compare=False, repr=False)
     """This student's entry of results.json, encoded in the process that graded them."""
 
@@ -65,7 +67,7 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
     except (ParamError, NoFiniteKeyError) as error:
         source = manifest_path(variants_dir, student.id) if variants_dir else assignment.path
         raise InputFileError(source, f"student {student.id}: {error}") from None
-    return StudentResult(student, variants, questions, submission.problem)
+    return StudentResult(student, variants, questions, submission.problem, submission.note)
 
 
 def _grade_questions(assignment: Assignment, student: Student,

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.answers import AnswerError, read_answers, to_array, to_number
+from grader.answers import (
+    NOT_FINITE,
+    AnswerError,
+    read_answers,
+    to_array,
+    to_number,
+    to_word,
+)
 from grader.compare import matches, read_given
 from tests.conftest import BILLION_LAUGHS_YAML
 
@@ -30,6 +37,7 @@ def test_numbers_and_numeric_text(text, number):
     ("abc", "'abc' is not a number"), (True, "expected a number, got true"),
     (float("nan"), "NaN"), ("inf", "is not a number"), (float("inf"), "NaN, infinity"),
     ("1/0", "divides by zero"), (None, "no value"), ({"a": 1}, "got a mapping"),
+    (b"\x00", "expected a number, got binary data$"),
     ("0,25", r"write the decimal point as a point \(0\.25\)"),
     ("1,2,3", "'1,2,3' is not a number$"),
     pytest.param(10**400, "beyond 1.8e308", id="400-digit int"),
@@ -39,6 +47,37 @@ def test_non_numbers_are_refused_with_a_reason(value, message):
     """Is text, a boolean, NaN, infinity or a mapping refused with a clear reason?"""
     with pytest.raises(AnswerError, match=message):
         to_number(value)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (None, "expected a word, got null \\(no value\\)$"), ([1], "expected a word, got a list$"),
+    ({"a": 1}, "got a mapping$"),
+])
+def test_non_words_are_refused_in_words(value, message):
+    """Does a value that is no word say what it is, never a Python type's name?"""
+    with pytest.raises(AnswerError, match=message):
+        to_word(value, {"t": "T", "f": "F"})
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("−0.5", -0.5), (" −1e−3 ", -0.001), ("−3/2", -1.5), ("\ufe630.25", -0.25),
+    ("\uff0d0.25", -0.25), ("1/−4", -0.25),
+])
+def test_the_minus_sign_of_pdfs_and_word_is_a_minus(text, number):
+    """Is "−0.5" with U+2212 (as pasted from a PDF or Word), or its small or full-width
+    form, read as -0.5?"""
+    assert to_number(text) == pytest.approx(number)
+    assert to_number("−2,056,209", integer=True) == -2056209
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("–0.5", "^'–0.5' is not a number$"),  # an en dash: also the dash of ranges
+    ("−0,5", r"^'−0,5' is not a number: write the decimal point as a point \(-0\.5\)$"),
+])
+def test_other_dashes_are_not_minus_signs(text, message):
+    """Is an en dash still refused, and is the text quoted as the student wrote it?"""
+    with pytest.raises(AnswerError, match=message):
+        to_number(text)
 
 
 def test_grouped_integers_only_for_integer_answers():
@@ -101,6 +140,84 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
     result = read_answers(folder, tmp_path / "subs")
     assert result.answers is None
     assert message in result.problem and f"s1/{name}" in result.problem
+    assert "\n" not in result.problem
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("answers.yaml", b"# q1: {V: 1}\n\n# to do\n",
+     "the file holds no answers (only comments or blank lines)"),
+    ("answers.json", b"null", "the file holds no answers (only null)"),
+    ("answers.yaml", b"q1 = 0.5\n",
+     "expected a mapping of question ids to parts, got text 'q1 = 0.5'"),
+    ("answers.json", b'"' + b"q" * 40 + b'"',
+     f"expected a mapping of question ids to parts, got text '{'q' * 30}…'"),
+    ("answers.yaml", b"- 1\n- 2\n", "expected a mapping of question ids to parts, got a list"),
+    ("answers.json", b"0.25", "expected a mapping of question ids to parts, got a number"),
+    ("answers.yaml", b"yes\n", "expected a mapping of question ids to parts, got true"),
+    ("answers.yaml", b"2026-12-01\n", "expected a mapping of question ids to parts, got a date"),
+])
+def test_a_file_that_is_no_mapping_says_what_it_holds(tmp_path, name, data, message):
+    """Does a file whose top level is not a mapping say in words what it holds instead?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {message}"
+
+
+DIGITS_5000 = b"1" * 5000
+
+
+@pytest.mark.parametrize(("name", "data", "problem"), [
+    ("answers.yaml", b"[" * 100_000, "malformed YAML: nested too deeply"),
+    ("answers.yaml", b"- " * 400_000 + b"x", "malformed YAML: nested too deeply"),
+    ("answers.toml", b"a = " + b"[" * 100_000, "malformed TOML: nested too deeply"),
+    ("answers.toml", b"a = " + b"{b=" * 100_000, "malformed TOML: nested too deeply"),
+    ("answers.json", b"[" * 100_000, "malformed JSON: nested too deeply"),
+    ("answers.yaml", b"q1: {V: " + DIGITS_5000 + b"}\n",
+     "malformed YAML: a number with more than 4,300 digits"),
+    ("answers.yaml", b"q1: {V: 0x" + b"f" * 4000 + b"}\n",
+     "malformed YAML: a number with more than 4,300 digits"),
+    ("answers.json", b'{"q1": {"V": ' + DIGITS_5000 + b"}}",
+     "malformed JSON: a number with more than 4,300 digits"),
+    ("answers.toml", b"[q1]\nV = " + DIGITS_5000 + b"\n",
+     "malformed TOML: a number with more than 4,300 digits"),
+    ("answers.toml", b"[q1]\nV = [[0x" + b"f" * 4000 + b"]]\n",
+     "malformed TOML: a number with more than 4,300 digits"),
+])
+def test_parser_limits_are_told_in_plain_words(tmp_path, name, data, problem):
+    """Do nesting past the parser's depth and integers past Python's 4,300 digits say so in
+    words, not with Python's advice (recursion depth, sys.set_int_max_str_digits)? A hex
+    integer that long is read by YAML and TOML without the limit, and used to stop the run
+    where results.json is written."""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {problem}"
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "-" + "1" * 5000, "1" * 5000 + "/3",
+                                  "1,000" * 1000])
+def test_numeric_text_of_5000_digits_is_refused_in_words(text):
+    """Is numeric text past Python's 4,300 digits refused without Python's own words?"""
+    with pytest.raises(AnswerError) as caught:
+        to_number(text, integer=True)
+    assert "sys." not in str(caught.value) and "digits" not in str(caught.value)
+    assert str(caught.value) == NOT_FINITE or str(caught.value).endswith("is not a number")
+
+
+@pytest.mark.parametrize(("name", "data", "where"), [
+    ("answers.yaml", b"q1:\n  V: 1\n  S: a\x07b\n", "(U+0007) at line 3, column 7"),
+    ("answers.yaml", "q1: {V: \"é😀\x07\"}\n".encode(), "(U+0007) at line 1, column 12"),
+    ("answers.yaml", b"q1: {V: 1\x7f}\n", "(U+007F) at line 1, column 10"),
+    ("answers.json", b'{"q1":\n {"V": "a\x07b"}}', "(U+0007) at line 2, column 10"),
+    ("answers.toml", b'[q1]\nV = "a\x07b"\n', "(U+0007) at line 2, column 7"),
+    ("answers.toml", b"# a\x01\n[q1]\nV = 1\n", "(U+0001) at line 1, column 4"),
+])
+def test_a_control_character_is_named_on_one_line(tmp_path, name, data, where):
+    """Is a control character (pasted from a PDF, or a file saved as rich text) named with
+    its code and place, on one line, in every format?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == (f"s1/{name}: a control character {where}; save the file as "
+                              f"plain text")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
@@ -131,6 +248,35 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
     assert result.answers == {"q1": {"V": [0.1, 0.2], "S": [0.1, 0.2]}, "q2": {"W": [0.1, 0.2]}}
 
 
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("answers.yaml", b"backprop: {o1: 1}\nlogic: {gate: AND}\nbackprop: {o1: 2}\n",
+     "duplicate key 'backprop' (line 3; first given at line 1)"),
+    ("answers.yaml", b"backprop:\n  o1: 1\n  o2: 2\n  o1: 3\n",
+     "duplicate key 'o1' (line 4; first given at line 2)"),
+    ("answers.yaml", b"backprop: {o1: 1, o1: 2}\n", "duplicate key 'o1' (line 1)"),
+    ("answers.json", b'{"backprop": {"o1": 1}, "backprop": {"o1": 2}}',
+     "duplicate key 'backprop'"),
+    ("answers.json", b'{"backprop": {"o1": 1, "o2": [{"x": 1}], "o1": 2}}',
+     "duplicate key 'o1' in 'backprop'"),
+    ("answers.json", b'{"q": {"rows": [{"x": 1, "x": 2}]}}', "duplicate key 'x' in 'rows'"),
+    ("answers.json", b'{"q": {"x": 1, "x": 2}, "r": [', "duplicate key 'x'"),
+])
+def test_a_key_given_twice_is_refused(tmp_path, name, data, message):
+    """Is a question or a part given twice refused, rather than the last one graded?"""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    assert result.problem == f"s1/{name}: {message}"
+
+
+def test_yaml_merge_keys_may_override_what_they_bring(tmp_path):
+    """Is a part brought in by a merge key (`<<: *base`) and given again not a duplicate?"""
+    folder = _folder_with(tmp_path, "answers.yaml",
+                          b"base: &b {V: 1, S: 2}\nq1: {<<: *b, S: 3}\nq2:\n  <<: [*b]\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None
+    assert result.answers["q1"] == {"V": 1, "S": 3} and result.answers["q2"] == {"V": 1, "S": 2}
+
+
 def test_missing_folder_and_missing_file(tmp_path):
     """Are a missing folder and a folder without an answers file told apart?"""
     (tmp_path / "subs" / "s2").mkdir(parents=True)
@@ -144,6 +290,34 @@ def test_an_answers_file_named_in_capitals_is_read(tmp_path):
     folder = _folder_with(tmp_path, "Answers.YAML", b"q1: {V: 1}\n")
     result = read_answers(folder, tmp_path / "subs")
     assert result.problem is None and result.answers == {"q1": {"V": 1}}
+
+
+@pytest.mark.parametrize(("names", "graded", "note"), [
+    (["answers.json", "answers.yaml"], "answers.yaml",
+     "s1/ also holds answers.json, which was not graded: only answers.yaml was"),
+    (["answers.toml", "Answers.JSON", "answers.yml"], "answers.yml",
+     "s1/ also holds Answers.JSON and answers.toml, which were not graded: only answers.yml was"),
+    (["Answers.yaml", "answers.yaml"], "answers.yaml",
+     "s1/ also holds Answers.yaml, which was not graded: only answers.yaml was"),
+    (["answers.toml"], "answers.toml", None),
+])
+def test_a_second_answers_file_is_named_not_guessed_at(tmp_path, names, graded, note):
+    """With two answers files, is the first in the documented order (yaml, yml, json, toml)
+    graded and the other named in a note for the feedback, rather than ignored silently?"""
+    folder = tmp_path / "subs" / "s1"
+    folder.mkdir(parents=True)
+    for name in names:  # each file gives the length of its name, to tell which was read
+        text = {".json": '{"q1": {"V": N}}', ".toml": "[q1]\nV = N\n"}.get(
+            Path(name).suffix.lower(), "q1: {V: N}\n")
+        (folder / name).write_text(text.replace("N", str(len(name))))
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None and result.path.name == graded
+    assert result.answers == {"q1": {"V": len(graded)}}
+    if note is None:
+        assert result.note is None
+    else:
+        assert result.note == (f"{note} (answers.yaml, .yml, .json, .toml are read in that "
+                               f"order); keep one answers file")
 
 
 @pytest.mark.parametrize("place", ["answers.yaml.txt", "answer.json", "hw3/answers.yaml"])
@@ -194,13 +368,15 @@ def fuzz_root(tmp_path_factory) -> Path:
 @given(data=st.binary(max_size=300) | st.text(max_size=300).map(str.encode),
        suffix=st.sampled_from(["yaml", "json", "toml"]))
 def test_parser_never_crashes_on_arbitrary_bytes(fuzz_root, data, suffix):
-    """Does any content of any answers file give answers or a message, never an exception?"""
+    """Does any content of any answers file give answers or a one-line message, never an
+    exception?"""
     folder = fuzz_root / "s1"
     for old in folder.iterdir():
         old.unlink()
     (folder / f"answers.{suffix}").write_bytes(data)
     result = read_answers(folder, fuzz_root)
     assert (result.answers is None) != (result.problem is None)
+    assert result.problem is None or "\n" not in result.problem
 
 
 JSON_VALUES = st.recursive(

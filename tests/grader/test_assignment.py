@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from grader.assignment import load_assignment
-from grader.errors import AssignmentError
+from grader.errors import AssignmentError, InputFileError
 from grader.tolerance import Tolerance
 
 BASE = {
@@ -163,3 +163,11 @@ def test_a_missing_family_is_named_once(tmp_path):
         load_assignment(path)
     assert str(caught.value) == (f"{path}: question 'q1' field 'family': expected text, "
                                  "got nothing")
+
+
+def test_a_field_given_twice_is_refused(tmp_path):
+    """Is an assignment file that gives a field twice refused, naming the field and line?"""
+    path = tmp_path / "assignment.yaml"
+    path.write_text(yaml.safe_dump(BASE) + "seed: 8\n")
+    with pytest.raises(InputFileError, match=r"duplicate key 'seed' \(line \d+; first given"):
+        load_assignment(path)

@@ -139,6 +139,7 @@ BAD_SUBMISSIONS = {
     "huge": ("answers.yaml", b"q1: " + b"1" * 2_000_000 + b"\n"),
     "huge_number": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 400 + b']]}}'),
     "too_many_digits": ("answers.json", b'{"q1": {"V": [[1' + b"0" * 5000 + b']]}}'),
+    "hex_too_many_digits": ("answers.yaml", b"q1: {V: [[0x" + b"f" * 4000 + b"]]}\n"),
     "lone_surrogate": ("answers.json", b'{"q1": {"V": "\\ud800"}}'),
     "binary": ("answers.yaml", bytes(range(256)) * 4),
     "billion_laughs": ("answers.yaml", BILLION_LAUGHS_YAML),
@@ -165,6 +166,23 @@ def test_every_bad_submission_is_graded_and_explained(tmp_path):
         assert "invalid" in feedback.lower() or "not" in feedback.lower()
     assert students["good"]["questions"]["q2"]["parts"]["s1"]["status"] in (
         "correct", "incorrect")
+
+
+def test_a_second_answers_file_is_named_in_the_feedback(tmp_path):
+    """Does the feedback of a student with answers.yaml and answers.json say which one was
+    graded and that the other was not, and the feedback of the others stay without a note?"""
+    assignment, roster, subs = _class(tmp_path, {"a": ("answers.yaml", b"q2: {s1: T}\n"),
+                                                 "b": ("answers.yaml", b"q2: {s1: T}\n")})
+    (subs / "a" / "answers.json").write_text('{"q2": {"s1": "F"}}')
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
+                                       str(tmp_path / "out"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    assert students["a"]["questions"]["q2"]["parts"]["s1"]["given"] == "T"
+    note = "a/ also holds answers.json, which was not graded: only answers.yaml was"
+    for suffix in ("html", "md"):
+        assert note in (tmp_path / "out" / "feedback" / f"a.{suffix}").read_text()
+        assert "Note:" not in (tmp_path / "out" / "feedback" / f"b.{suffix}").read_text()
 
 
 def _breaks_on_999(grade_question):
