@@ -295,7 +295,21 @@ def _loaders():
                for base in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", None))]
     for loader in filter(None, loaders):
         loader.add_constructor("tag:yaml.org,2002:int", Strict.construct_yaml_int)
+        loader.yaml_implicit_resolvers = {
+            first: [(tag, PLAIN_NUMBERS.get(tag, pattern)) for tag, pattern in resolvers]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     return tuple(loaders)
+
+
+PLAIN_NUMBERS = {
+    "tag:yaml.org,2002:int": re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"),
+    "tag:yaml.org,2002:float": re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+}
+"""Which plain scalars YAML reads as numbers: YAML 1.1's decimal forms only. Its base-60
+(`1:30` is 90), hexadecimal (`0x10` is 16), octal (`017` is 15) and binary forms stay text, so
+a student's `1:30` is "not a number" rather than 90, and `017` is read as 17 as written."""
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"

@@ -412,3 +412,23 @@ def test_one_number_matches_alike_as_float_0d_array_and_vector(given_value, expe
                              None if allowed is None else np.array([allowance]))[0])
     assert bool(matches(given_value, expected, allowed)) == as_vector
     assert bool(matches(given_value, np.array(expected), allowed)) == as_vector
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["c-loader", "python-loader"])
+def test_yaml_reads_only_decimal_numbers(nested):
+    """YAML 1.1 reads `1:30` as 90 (base 60), `0x10` as 16 and `017` as 15 (octal): does each
+    stay the text the student wrote, so that `1:30` is refused and `017` is read as 17? Deep
+    nesting sends the file to the pure-Python loader, which must read it the same way."""
+    from grader.datafiles import parse_data_text
+
+    text = ("a: 1:30\nb: 0x10\nc: 017\nd: 0b11\ne: 1_000\nf: -0.5\ng: .5\nh: 1.5e-3\n"
+            "i: 0\nj: +3\nk: 1.0e+3\n")
+    if nested:
+        text += "deep: " + "[" * 250 + "]" * 250 + "\n"
+    document = parse_data_text(text, ".yaml", "answers.yaml")
+    assert {key: document[key] for key in "abcdefghijk"} == {
+        "a": "1:30", "b": "0x10", "c": "017", "d": "0b11", "e": 1000, "f": -0.5, "g": 0.5,
+        "h": 0.0015, "i": 0, "j": 3, "k": 1000.0}
+    assert to_number(document["c"]) == 17.0
+    with pytest.raises(AnswerError, match="'1:30' is not a number"):
+        to_number(document["a"])
