@@ -49,6 +49,8 @@ class AnswersFile:
     problem: str | None = None
     note: str | None = None
     """For the student's feedback: the other answers files found beside it, not graded."""
+    refused_folder: bool = False
+    """The folder itself may not be read (a link): no file in it is graded, weights neither."""
 
 
 _RANK = {name: rank for rank, name in enumerate(ANSWERS_NAMES)}
@@ -100,7 +102,13 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
     if not folder.is_dir():
         return AnswersFile(None, None, f"no submission folder {folder.name}/")
     if not _inside(folder, root):
-        return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder")
+        return AnswersFile(None, None, f"{folder.name}/ leads outside the submissions folder",
+                           refused_folder=True)
+    if folder.is_symlink():  # to another student's folder: their work graded twice
+        target = folder.resolve().relative_to(root.resolve())
+        return AnswersFile(None, None, f"{folder.name}/ is a link to {target}/ in the "
+                                       "submissions folder; a student's folder must be their "
+                                       "own, not a link", refused_folder=True)
     found, entries = find_answers_files(folder)
     if not found:
         hints = _misplaced_answers(entries)

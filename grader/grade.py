@@ -80,7 +80,10 @@ def _grade_questions(assignment: Assignment, student: Student,
         variant = variants[question.id]
         given, problem = _question_answers(submission, keys.get(question.id))
         try:
-            if question.family.file_check is not None:
+            if question.family.file_check is not None and submission.refused_folder:
+                questions[question.id] = _all_invalid(question, variant, given,
+                                                      submission.problem)
+            elif question.family.file_check is not None:
                 questions[question.id] = _check_files(assignment, question, variant,
                                                       submissions / student.id, given)
             else:
@@ -135,12 +138,17 @@ def _ungraded(question, variant: QuestionVariant, given, error: Exception) -> Qu
     and each given value kept for the instructor who grades it by hand."""
     message = ("the grader failed on this answer (not your mistake); your instructor will "
                "grade it by hand")
+    return replace(_all_invalid(question, variant, given, message),
+                   failure=f"{type(error).__name__}: {error}")
+
+
+def _all_invalid(question, variant: QuestionVariant, given, message: str) -> QuestionResult:
+    """Every part of the question invalid with one message, each given value kept."""
     names = _part_names(question, variant)
     given = given if isinstance(given, Mapping) else {}
     parts = {name: PartResult("invalid", 0.0, variant.answers.get(name),
                               as_shown(given.get(name)), message) for name in names}
-    return QuestionResult(parts, question.part_points(names),
-                          failure=f"{type(error).__name__}: {error}")
+    return QuestionResult(parts, question.part_points(names))
 
 
 def _part_names(question, variant: QuestionVariant) -> tuple[str, ...]:

@@ -55,7 +55,9 @@ def draw_question(assignment: Assignment, question: Question, student_id: str) -
             return QuestionVariant(family.name, raw,
                                    to_jsonable(family.graph(params).key_answers()))
     raise GraderError(f"{assignment.path}: question '{question.id}': no fair {family.name} "
-                      f"variant in {MAX_RESAMPLES} draws; widen its randomize settings")
+                      f"variant in {MAX_RESAMPLES} draws (in each, some catalogued mistake "
+                      "lands within the grading tolerance); widen its randomize settings or "
+                      "tighten its tolerance")
 
 
 def draw_student(assignment: Assignment, student_id: str) -> dict[str, QuestionVariant]:

@@ -408,3 +408,24 @@ def test_every_label_a_part_shows_is_in_the_legend(demo_run):
     assert 'Partly correct</span> some entries of a vector or matrix are right' in html
     assert "- **Partly correct**: some entries of a vector or matrix are right" in markdown
     assert html.count("Partly correct") > 1
+
+
+def test_a_linked_folder_gets_nothing_from_the_folder_it_links_to(tmp_path):
+    """s02 replaced by a link to s01, who sent forecaster weights: are s02's questions, the
+    forecaster's included, all invalid, with s01 graded as before?"""
+    subs = tmp_path / "subs"
+    shutil.copytree(DEMO_SUBMISSIONS, subs)
+    shutil.rmtree(subs / "s02")
+    (subs / "s02").symlink_to(subs / "s01", target_is_directory=True)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(DEMO_ASSIGNMENT), str(subs), "--out",
+                                       str(out), "--roster", str(DEMO_ROSTER)])
+    assert result.exit_code == 0, result.output
+    students = json.loads((out / "results.json").read_text())["students"]
+    linked = students["s02"]["questions"]
+    assert {part["status"] for question in linked.values()
+            for part in question["parts"].values()} == {"invalid"}
+    assert all("s02/ is a link to s01/" in part["message"]
+               for part in linked["forecaster"]["parts"].values())
+    assert students["s01"]["questions"]["forecaster"]["parts"]["architecture"]["status"] \
+        == "correct"
