@@ -172,8 +172,11 @@ class Tensor(Field):
                 f"expected {_rank_name(len(self.dims))} of shape {dims.expected(self.dims)}, "
                 f"got {_rank_name(array.ndim)} of shape {_shape_text(array.shape)}"
             )
+        if self.dims and not array.size:
+            raise self.fail(f"is empty: expected {_rank_name(len(self.dims))} of shape "
+                            f"{dims.expected(self.dims)} with at least one entry")
         dims.bind(self, array.shape)
-        if self.minimum is not None and array.size and array.min() < self.minimum:
+        if self.minimum is not None and array.min() < self.minimum:
             raise self.fail(f"entries must be at least {self.minimum:g}, got {array.min():g}")
         array.setflags(write=False)
         return array

@@ -83,3 +83,16 @@ def test_the_largest_counts_allowed_are_exact():
     layer = 4 * (big * (big + big) + 2 * big)
     assert int(stack["total"]) == 100 * layer + (big * big + big)
     assert int(stack["total"]) < 2**53
+
+
+@pytest.mark.parametrize("empty", [[], [[]], [[], []]])
+def test_an_empty_matrix_is_refused(empty):
+    """W = [[]] once gave an exercise with nothing to compute and no part to grade."""
+    from problems import get_family
+
+    family = get_family("adam_update")
+    raw = {**family.canonical, "W": empty}
+    with pytest.raises(ParamError) as refused:
+        family.parse(raw)
+    assert str(refused.value).startswith("parameter 'W': ")
+    assert "empty" in str(refused.value) or "expected a matrix" in str(refused.value)
