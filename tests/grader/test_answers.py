@@ -117,6 +117,13 @@ def _folder_with(tmp_path: Path, name: str, data: bytes) -> Path:
     return folder
 
 
+def _refusal(tmp_path, name: str, data: bytes) -> str:
+    """Why an answers file of this content is not read (it must not be)."""
+    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
+    assert result.answers is None
+    return result.problem
+
+
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("answers.yaml", b"", "file is empty"),
     ("answers.yaml", b"q1: [1, 2\n", "malformed YAML at line"),
@@ -158,9 +165,7 @@ def test_bad_answers_files_become_messages(tmp_path, name, data, message):
 ])
 def test_a_file_that_is_no_mapping_says_what_it_holds(tmp_path, name, data, message):
     """Does a file whose top level is not a mapping say in words what it holds instead?"""
-    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
-    assert result.answers is None
-    assert result.problem == f"s1/{name}: {message}"
+    assert _refusal(tmp_path, name, data) == f"s1/{name}: {message}"
 
 
 DIGITS_5000 = b"1" * 5000
@@ -186,9 +191,7 @@ def test_parser_limits_are_told_in_plain_words(tmp_path, name, data, problem):
     words, not with Python's advice (recursion depth, sys.set_int_max_str_digits)? A hex
     integer that long is read by TOML without the limit, and used to stop the run where
     results.json is written (YAML now leaves hex as text: see the decimal-numbers test)."""
-    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
-    assert result.answers is None
-    assert result.problem == f"s1/{name}: {problem}"
+    assert _refusal(tmp_path, name, data) == f"s1/{name}: {problem}"
 
 
 @pytest.mark.parametrize("text", ["1" * 5000, "-" + "1" * 5000, "1" * 5000 + "/3",
@@ -212,10 +215,8 @@ def test_numeric_text_of_5000_digits_is_refused_in_words(text):
 def test_a_control_character_is_named_on_one_line(tmp_path, name, data, where):
     """Is a control character (pasted from a PDF, or a file saved as rich text) named with
     its code and place, on one line, in every format?"""
-    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
-    assert result.answers is None
-    assert result.problem == (f"s1/{name}: a control character {where}; save the file as "
-                              f"plain text")
+    assert _refusal(tmp_path, name, data) == (f"s1/{name}: a control character {where}; "
+                                              "save the file as plain text")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
@@ -261,9 +262,7 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
 ])
 def test_a_key_given_twice_is_refused(tmp_path, name, data, message):
     """Is a question or a part given twice refused, rather than the last one graded?"""
-    result = read_answers(_folder_with(tmp_path, name, data), tmp_path / "subs")
-    assert result.answers is None
-    assert result.problem == f"s1/{name}: {message}"
+    assert _refusal(tmp_path, name, data) == f"s1/{name}: {message}"
 
 
 def test_yaml_merge_keys_may_override_what_they_bring(tmp_path):
