@@ -14,7 +14,7 @@ from grader.errors import AssignmentError, GraderError, NoFiniteKeyError, ParamE
 from grader.family import Family
 from grader.tolerance import Tolerance, parse_tolerance
 
-QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}\Z")
 DEFAULT_FOLLOW_THROUGH_CREDIT = 1.0
 MAX_POINTS = 10_000
 """A question's points at most: more is surely a typo (1e19), and the summary's score

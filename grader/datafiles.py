@@ -304,12 +304,14 @@ def _loaders():
 PLAIN_NUMBERS = {
     "tag:yaml.org,2002:int": re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"),
     "tag:yaml.org,2002:float": re.compile(
-        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
 }
-"""Which plain scalars YAML reads as numbers: YAML 1.1's decimal forms only. Its base-60
-(`1:30` is 90), hexadecimal (`0x10` is 16), octal (`017` is 15) and binary forms stay text, so
-a student's `1:30` is "not a number" rather than 90, and `017` is read as 17 as written."""
+"""Which plain scalars YAML reads as numbers: decimal forms only, with `1e-3` and `1e3` read
+as YAML 1.2 reads them (PyYAML's YAML 1.1 wants a point, `1.0e-3`, and left `eps: 1e-8` as
+text). Its base-60 (`1:30` is 90), hexadecimal (`0x10` is 16), octal (`017` is 15) and binary
+forms stay text, so a student's `1:30` is "not a number" rather than 90, and `017` is 17."""
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"

@@ -209,8 +209,12 @@ def stray_folders(roster: Roster, submissions: Path, ignored: Collection[str] = 
 
 def printable_name(name: str) -> str:
     """A file name as text that can be printed and written anywhere: undecodable bytes, which
-    Python keeps as lone surrogates, become \\xNN escapes."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    Python keeps as lone surrogates, become \\xNN escapes, and so do characters that do not
+    print (a newline, ESC, a zero-width space), which would move or recolour the terminal."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def grade_class(assignment: Assignment, roster: Roster, submissions: Path,

@@ -22,7 +22,7 @@ from grader.datafiles import decode_text
 from grader.errors import InputFileError, RosterError
 
 MAX_ROSTER_BYTES = 20_000_000
-STUDENT_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}$")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}\Z")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 PLAIN_ID_COLUMNS = ("id", "student_id", "Student ID", "ID")
 PLAIN_NAME_COLUMNS = ("name", "Name", "student_name", "Student")
@@ -59,6 +59,14 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
     path = Path(path)
     rows = _read_rows(path)
     header = [cell.strip() for cell in rows[0]]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise RosterError(f"{path}: column '{repeated[0]}' appears twice in the header; "
+                          "which one holds the students cannot be told")
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "semicolons" if ";" in header[0] else "tabs"
+        raise RosterError(f"{path}: the header is one column '{header[0][:60]}': the file "
+                          f"separates its columns with {separator}; save it as CSV with commas")
     canvas = all(column in header for column in CANVAS_COLUMNS[:3])
     numbered = [(number, row) for number, row in enumerate(rows[1:], start=2)
                 if any(cell.strip() for cell in row)]

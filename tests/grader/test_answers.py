@@ -419,13 +419,15 @@ def test_yaml_reads_only_decimal_numbers(nested):
     from grader.datafiles import parse_data_text
 
     text = ("a: 1:30\nb: 0x10\nc: 017\nd: 0b11\ne: 1_000\nf: -0.5\ng: .5\nh: 1.5e-3\n"
-            "i: 0\nj: +3\nk: 1.0e+3\n")
+            "i: 0\nj: +3\nk: 1.0e+3\nl: 1e-8\nm: -2E3\nn: .5e1\no: 1.5e3\n")
     if nested:
         text += "deep: " + "[" * 250 + "]" * 250 + "\n"
     document = parse_data_text(text, ".yaml", "answers.yaml")
-    assert {key: document[key] for key in "abcdefghijk"} == {
+    assert {key: document[key] for key in "abcdefghijklmno"} == {
         "a": "1:30", "b": "0x10", "c": "017", "d": "0b11", "e": 1000, "f": -0.5, "g": 0.5,
-        "h": 0.0015, "i": 0, "j": 3, "k": 1000.0}
+        "h": 0.0015, "i": 0, "j": 3, "k": 1000.0, "l": 1e-8, "m": -2000.0, "n": 5.0,
+        "o": 1500.0}
+    assert all(type(document[key]) is float for key in "lmno")
     assert to_number(document["c"]) == 17.0
     with pytest.raises(AnswerError, match="'1:30' is not a number"):
         to_number(document["a"])

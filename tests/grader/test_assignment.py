@@ -66,6 +66,8 @@ def test_reads_a_full_assignment(tmp_path):
     ({"questions": [{"id": "q1", "family": "adam_update", "points": 1},
                     {"id": "q1", "family": "adam_update", "points": 1}]},
      "question 'q1': the id is used twice"),
+    ({"questions": [{"id": "bp\n", "family": "backprop", "points": 1}]},
+     "questions[0] field 'id': expected a short name"),
     ({"questions": [{"id": "adam", "family": "adam_update", "points": 1},
                     {"id": "ADAM", "family": "adam_update", "points": 1}]},
      "question 'ADAM': the id differs from 'adam' only in case"),

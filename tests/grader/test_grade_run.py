@@ -94,3 +94,16 @@ def test_a_folder_name_that_is_not_utf8_is_listed_not_fatal(tmp_path):
         assert json.loads((out / "integrity.json").read_text())["unknown_folders"] == \
             ["Jos\\xe9"]
         assert sorted(json.loads((out / "results.json").read_text())["students"]) == ["a"]
+
+
+def test_a_folder_name_with_a_newline_is_no_student(tmp_path):
+    """`x01\\n` (a name a script can make) is not taken for student x01, nor written into
+    file names and gradebooks; it is listed as a stray, its newline shown escaped."""
+    assignment, roster, subs = _class(tmp_path, {"x01": HONEST})
+    (subs / "x01\n").mkdir()
+    (subs / "x01\n" / HONEST[0]).write_bytes(HONEST[1])
+    result = _grade(assignment, subs, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "folders with no student: x01\\n" in result.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert sorted(results["students"]) == ["x01"]

@@ -78,6 +78,10 @@ def test_id_column_can_be_chosen(tmp_path):
      "row 2: 3 cells under 2 columns (a name with a comma must be in double quotes)"),
     ('id,name\nS1,"Smith, Ada\nS2,B\n',
      "malformed CSV at line 3: a double quote is never closed"),
+    ("id,id,name\nS1,S2,A\n", "column 'id' appears twice in the header"),
+    ("id;name\nS1;A\n", "the file separates its columns with semicolons; save it as CSV"),
+    ("id\tname\nS1\tA\n", "the file separates its columns with tabs; save it as CSV"),
+    ("id,name\nS1\n,A\n", "row 3: student id ''"),
 ])
 def test_bad_rosters_are_named(tmp_path, content, message):
     """Does a bad roster give an error naming the file and the row or column?"""
