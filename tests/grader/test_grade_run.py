@@ -99,7 +99,7 @@ def test_a_folder_name_that_is_not_utf8_is_listed_not_fatal(tmp_path):
 def test_a_folder_name_with_a_newline_is_no_student(tmp_path):
     """`x01\\n` (a name a script can make) is not taken for student x01, nor written into
     file names and gradebooks; it is listed as a stray, its newline shown escaped."""
-    assignment, roster, subs = _class(tmp_path, {"x01": HONEST})
+    assignment, _roster, subs = _class(tmp_path, {"x01": HONEST})
     (subs / "x01\n").mkdir()
     (subs / "x01\n" / HONEST[0]).write_bytes(HONEST[1])
     result = _grade(assignment, subs, "--out", tmp_path / "out")
