@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -34,10 +35,16 @@ def reports_errors(command):
     return wrapper
 
 
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Write and grade the numeric homework of a deep-learning course."""
+    # A plain kill (SIGTERM) unwinds like Ctrl-C, so half-written staging folders are removed.
+    signal.signal(signal.SIGTERM, _terminated)
 
 
 def out_option(default: str | None = None):

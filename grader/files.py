@@ -66,6 +66,19 @@ def refusals_named(out_dir: Path) -> Iterator[None]:
                           ) from None
 
 
+def _refuse_losing(out_dir: Path, staging: Path) -> None:
+    """The folder is replaced whole: entries of it that the new outputs do not hold (notes,
+    a late submission kept there) would be lost, so they stop the swap, named."""
+    from grader.errors import GraderError
+
+    lost = sorted(set(os.listdir(out_dir)) - set(os.listdir(staging)))
+    if lost:
+        names = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
+        raise GraderError(f"{out_dir}: holds {names}, which this command does not write; the "
+                          "folder is replaced whole, so move them out or choose another folder "
+                          "(nothing was changed)")
+
+
 def _build_and_swap(out_dir: Path, write) -> None:
     import shutil
 
@@ -75,6 +88,7 @@ def _build_and_swap(out_dir: Path, write) -> None:
         os.chmod(staging, 0o755)
         write(staging)
         if out_dir.exists():
+            _refuse_losing(out_dir, staging)
             previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-",
                                              dir=out_dir.parent))
             os.rename(out_dir, previous / "out")

@@ -72,6 +72,18 @@ def check_variants_dir(variants_dir: Path) -> None:
     raise GraderError(f"{variants_dir}: no variants manifests in {manifests}{hint}")
 
 
+def refuse_inputs_inside(out_dir: Path, inputs: dict[str, Path | None]) -> None:
+    """Grading replaces the --out folder whole: an input kept inside it would be lost."""
+    try:
+        out = Path(out_dir).resolve()
+        for label, path in inputs.items():
+            if path is not None and Path(path).resolve().is_relative_to(out):
+                raise GraderError(f"{path}: {label} lies inside the output folder {out_dir}, "
+                                  "which grading replaces whole; choose another --out")
+    except (OSError, RuntimeError):
+        return
+
+
 def output_folder_name(submissions: Path, out_dir: Path) -> frozenset[str]:
     """The name of the output folder when it sits in SUBMISSIONS: never a student's."""
     try:
@@ -90,8 +102,10 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     ``roster`` is the class as `class_roster` reads it from the same options, when the
     caller has read it already (to size a progress bar); otherwise it is read here.
     """
-    assignment = load_assignment(assignment_path)
     submissions = Path(submissions)
+    refuse_inputs_inside(out_dir, {"ASSIGNMENT": assignment_path, "SUBMISSIONS": submissions,
+                                   "--roster": roster_path, "--variants": variants_dir})
+    assignment = load_assignment(assignment_path)
     ignored = output_folder_name(submissions, out_dir)
     if roster is None:
         roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)

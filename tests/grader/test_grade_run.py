@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -107,3 +108,59 @@ def test_a_folder_name_with_a_newline_is_no_student(tmp_path):
     assert "folders with no student: x01\\n" in result.output
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert sorted(results["students"]) == ["x01"]
+
+
+def test_inputs_inside_the_output_folder_are_refused_before_anything_is_lost(tmp_path):
+    """SUBMISSIONS kept inside --out (a late batch in graded/late): grading replaces --out
+    whole, so is the run refused, with the late batch still there?"""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    out = tmp_path / "graded"
+    assert _grade(assignment, subs, "--out", out, "--roster", roster).exit_code == 0
+    late = out / "late"
+    shutil.copytree(subs, late)
+    result = _grade(assignment, late, "--out", out, "--roster", roster)
+    assert result.exit_code == 1
+    assert f"{late}: SUBMISSIONS lies inside the output folder {out}" in result.output
+    assert (late / "a" / HONEST[0]).is_file()
+
+
+def test_files_the_run_did_not_write_stop_the_swap(tmp_path):
+    """NOTES.txt put into a previous --out: is the rerun refused, naming it, and kept?"""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    out = tmp_path / "graded"
+    assert _grade(assignment, subs, "--out", out, "--roster", roster).exit_code == 0
+    before = (out / "results.json").read_bytes()
+    (out / "NOTES.txt").write_text("grade s03 by hand\n")
+    result = _grade(assignment, subs, "--out", out, "--roster", roster)
+    assert result.exit_code == 1
+    assert f"{out}: holds NOTES.txt, which this command does not write" in result.output
+    assert (out / "NOTES.txt").read_text() == "grade s03 by hand\n"
+    assert (out / "results.json").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".graded.")]
+    (out / "NOTES.txt").unlink()
+    assert _grade(assignment, subs, "--out", out, "--roster", roster).exit_code == 0
+
+
+def test_a_killed_run_leaves_no_staging_folder(tmp_path):
+    """SIGTERM (a plain `kill`, a job scheduler's time limit) in the middle of writing: is the
+    half-built staging folder removed, and the previous output left as it was?"""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.grader.test_grade_cli import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
+
+    out = tmp_path / "graded"
+    command = [sys.executable, "-m", "grader", "grade", str(DEMO_ASSIGNMENT),
+               str(DEMO_SUBMISSIONS), "--out", str(out), "--roster", str(DEMO_ROSTER)]
+    subprocess.run(command, check=True, capture_output=True)
+    before = (out / "results.json").read_bytes()
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".graded.staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=60) != 0
+    assert not list(tmp_path.glob(".graded.*"))
+    assert (out / "results.json").read_bytes() == before
