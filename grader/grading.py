@@ -240,9 +240,13 @@ class _QuestionGrading:
         own_env, own_allowed = self.own_environment()
         try:
             with np.errstate(all="ignore"):
-                return self.graph.step(part).run(own_env), own_allowed.get(part)
+                value = self.graph.step(part).run(own_env)
         except (ValueError, TypeError, ArithmeticError):
             return None
+        allowed = own_allowed.get(part)
+        if allowed is not None:
+            allowed = believable(value, allowed, self.allowed.get(part))
+        return value, allowed
 
     def mistaken(self) -> list[tuple[str, Graph, _Rerun, _Rerun]]:
         """Each mistake variant that can show here: its graph, evaluated from exact inputs
@@ -417,6 +421,29 @@ def as_shown(value: Any, depth: int = 0) -> Any:
                 for key, entry in list(value.items())[:20]}
     text = str(value)
     return text if len(text) <= MAX_SHOWN_TEXT else text[:MAX_SHOWN_TEXT] + "..."
+
+
+FOLLOW_THROUGH_MAX_RELATIVE = 0.25
+"""A follow-through allowance is at most this share of the value re-run from the student's
+own inputs, or the key's allowance when that is larger (so honest work, whose own values are
+near the key's, keeps what it gets against the key). An answer a quarter off the value its own
+inputs give is no consistent working, and first-order propagation means nothing there."""
+
+
+def believable(value: Any, allowed: Any, key_allowed: Any) -> Any:
+    """The follow-through allowance, capped where first-order propagation stops holding.
+
+    Rounding propagates to first order, which holds while the errors are small against the
+    values. A student's own S_hat of 0 under a square root, an own o2 of 1000 in o(1 - o), or
+    an own phi'(0) of 1e-9 under 1/x make the propagated allowance far larger than the value
+    re-run from them, and any answer would then earn follow-through.
+    """
+    with np.errstate(invalid="ignore"):
+        cap = FOLLOW_THROUGH_MAX_RELATIVE * np.abs(np.asarray(value, dtype=float))
+        if key_allowed is not None:
+            cap = np.maximum(cap, key_allowed)
+        capped = np.minimum(allowed, cap)
+    return capped if np.ndim(capped) else float(capped)
 
 
 def share_text(mask: np.ndarray) -> str:
