@@ -150,6 +150,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     if unpacked > MAX_WEIGHTS_BYTES:
         raise InputFileError(path, f"unpacks to {unpacked} bytes (at most {MAX_WEIGHTS_BYTES})")
     try:
+        _check_npy_headers(path, members)
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except ValueError as error:
@@ -161,6 +162,27 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             RuntimeError) as error:
         # NotImplementedError: an unsupported compression; RuntimeError: an encrypted member.
         raise InputFileError(path, f"malformed or truncated .npz file ({error})") from None
+
+
+def _check_npy_headers(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Each member must be a .npy array whose header declares no more bytes than the cap:
+    loading allocates what the header says before reading a byte (a 100000 x 100000 header
+    in a small file asked for 37 GiB), and a member that is no .npy loads as raw bytes."""
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            with archive.open(member) as handle:
+                try:
+                    major, _ = np.lib.format.read_magic(handle)
+                    read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(handle)
+                except ValueError:
+                    raise InputFileError(path, f"member '{member.filename}' is not a .npy "
+                                               "array") from None
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > MAX_WEIGHTS_BYTES:
+                raise InputFileError(path, f"member '{member.filename}' declares {declared} "
+                                           f"bytes (at most {MAX_WEIGHTS_BYTES})")
 
 
 def _as_float32(path: Path, name: str, array: np.ndarray) -> np.ndarray:

@@ -181,12 +181,26 @@ def test_truncated_files_are_clear(tmp_path):
      p.with_suffix(".npy").rename(p), "a single .npy array"),
     (lambda p: p.write_text("weights,1,2\n"), "not an .npz file"),
     (lambda p: zipfile.ZipFile(p, "w").writestr("notes.txt", "hi"), "is not a .npy array"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("w.npy", b"hello, not an array"),
+     "member 'w.npy' is not a .npy array"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("w.npy", _npy_header((100_000, 100_000))),
+     "member 'w.npy' declares 40000000000 bytes (at most 200000000)"),
 ])
 def test_malformed_npz_is_clear(tmp_path, make, message):
     """Does every malformed .npz give a message naming what is wrong?"""
     path = tmp_path / "model.npz"
     make(path)
     assert message in _problem(path)
+
+
+def _npy_header(shape: tuple[int, ...]) -> bytes:
+    """The header of a float32 .npy of this shape, without its data (a crafted file)."""
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
 
 
 def test_missing_unknown_and_huge_files(tmp_path):
