@@ -17,7 +17,12 @@ from grader.forecaster.data import TestData, load_test_data, read_predictions
 from grader.forecaster.matching import MatchedModel, match_model
 from grader.forecaster.model import forward
 from grader.forecaster.spec import Architecture
-from grader.forecaster.weights import EXPORT_HINT, PICKLE_SUFFIXES, load_tensors
+from grader.forecaster.weights import (
+    EXPORT_HINT,
+    PICKLE_SUFFIXES,
+    WEIGHTS_SUFFIXES,
+    load_tensors,
+)
 from grader.grading import as_shown
 from grader.graph import Mistake
 from grader.results import PartResult
@@ -125,12 +130,21 @@ def _unusable(status: str, message: str) -> PartResult:
     return PartResult(status, 0.0, None, None, message)
 
 
-def _load(path: Path, spec: Architecture, folder: Path | None):
-    """The matched model, or None and the result every model-dependent part gets."""
+def _load(path: Path, spec: Architecture, folder: Path | None, twin: bool = True):
+    """The matched model, or None and the result every model-dependent part gets.
+
+    A student who sent the other accepted format under the same name (model.npz for
+    model.safetensors) is read from that file: the handout offers both.
+    """
     absent, escape = _where(path, folder)
     if escape:
         return None, _unusable("invalid", f"{path.name}: {escape}")
     if absent or not path.exists():
+        other = path.with_suffix(".npz" if path.suffix.lower() == ".safetensors"
+                                 else ".safetensors")
+        if twin and path.suffix.lower() in WEIGHTS_SUFFIXES and not _where(other, folder)[0] \
+                and (other.exists() or other.is_symlink()):
+            return _load(other, spec, folder, twin=False)
         pickled = sorted(p.name for p in path.parent.glob("*")
                          if p.suffix.lower() in PICKLE_SUFFIXES) if path.parent.is_dir() else []
         if pickled:

@@ -446,3 +446,21 @@ def test_predictions_parser_never_crashes(tmp_path, data):
         assert error.problem
     else:
         assert values.shape == (2, 3) and np.all(np.isfinite(values))
+
+
+def test_weights_sent_as_npz_under_the_same_name_are_read(setup, tmp_path):
+    """The question names model.safetensors; a student who sent model.npz (the handout offers
+    both) is graded from it, not told there are no weights."""
+    from grader.forecaster.weights import load_tensors
+
+    folder = tmp_path / "student"
+    folder.mkdir()
+    np.savez(folder / "model.npz", **load_tensors(setup["weights"]))
+    results = _check({**setup, "weights": folder / "model.safetensors"},
+                     {"param_count": setup["count"]}, folder=folder)
+    assert results["architecture"].status == "correct", results["architecture"].message
+    assert results["param_count"].status == "correct"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = _check({**setup, "weights": empty / "model.safetensors"}, {}, folder=empty)
+    assert none["architecture"].message == "no weights file model.safetensors"
