@@ -202,6 +202,10 @@ def grading_summary(report) -> str:
         lines.append(f"unusable submissions: {', '.join(unusable)}")
     if report.flags:
         lines.append(f"integrity flags: {len(report.flags)} (see summary.html)")
+    lines.extend(f"warning: question '{question}': the assignment no longer gives the numbers "
+                 "issued in --variants (its params, randomize settings or seed changed after "
+                 "generate); students are graded on the numbers issued to them"
+                 for question in report.changed_questions)
     lines.extend(f"grader bug on {student.student.id} question {question} (graded invalid; "
                  f"grade it by hand and please report it): {failure}"
                  for student, question, failure in grader_failures(report.result))

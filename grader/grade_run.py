@@ -25,6 +25,7 @@ from grader.parallel import few_collections, in_background
 from grader.results_file import results_text
 from grader.roster import STUDENT_ID, Roster, Student, load_roster
 from grader.summary import Charts, PartStats, part_statistics, summary_charts, summary_html
+from grader.variants import draw_question, manifest_path
 
 RESULTS_NAME = "results.json"
 
@@ -37,6 +38,8 @@ class GradeReport:
     flags: list[Flag]
     out_dir: Path
     missing_folders: tuple[str, ...]
+    changed_questions: tuple[str, ...] = ()
+    """Questions whose issued numbers (--variants) the assignment no longer gives."""
 
 
 def class_roster(roster_path: Path | None, id_column: str | None, variants_dir: Path | None,
@@ -129,7 +132,23 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     result, flags = graded[0]
     missing = tuple(s.student.id for s in result.students
                     if not (submissions / s.student.id).is_dir())
-    return GradeReport(result, flags, Path(out_dir), missing)
+    changed = changed_since_issued(assignment, result, variants_dir)
+    return GradeReport(result, flags, Path(out_dir), missing, changed)
+
+
+def changed_since_issued(assignment: Assignment, result: ClassResult,
+                         variants_dir: Path | None) -> tuple[str, ...]:
+    """The questions whose params, randomize settings or seed changed after `generate`: the
+    first student with a manifest is drawn again and compared (one draw per question)."""
+    if variants_dir is None:
+        return ()
+    issued = next((student for student in result.students
+                   if manifest_path(variants_dir, student.student.id).exists()), None)
+    if issued is None:
+        return ()
+    return tuple(question.id for question in assignment.questions
+                 if draw_question(assignment, question, issued.student.id).params
+                 != issued.variants[question.id].params)
 
 
 def feedback_writer(assignment: Assignment, folder: Path) -> AfterGrading:

@@ -164,3 +164,30 @@ def test_a_killed_run_leaves_no_staging_folder(tmp_path):
     assert run.wait(timeout=60) != 0
     assert not list(tmp_path.glob(".graded.*"))
     assert (out / "results.json").read_bytes() == before
+
+
+def test_an_assignment_changed_after_generate_is_warned_about(tmp_path):
+    """Fixed params edited after the variants were issued: is each changed question named in
+    a warning, while the class is graded on the numbers issued (as SPEC says)?"""
+    import yaml
+
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST, "b": HONEST})
+    generated = tmp_path / "gen"
+    made = CliRunner().invoke(main, ["generate", str(assignment), "--roster", str(roster),
+                                     "--out", str(generated), "--no-pdf"])
+    assert made.exit_code == 0, made.output
+    args = [assignment, subs, "--roster", roster, "--variants", generated]
+    same = _grade(*args, "--out", tmp_path / "same")
+    assert same.exit_code == 0 and "warning" not in same.output
+    document = yaml.safe_load(assignment.read_text())
+    document["questions"][0]["randomize"] = {"rows": 2, "cols": 2}
+    assignment.write_text(yaml.safe_dump(document))
+    changed = _grade(*args, "--out", tmp_path / "changed")
+    assert changed.exit_code == 0, changed.output
+    assert "warning: question 'q1': the assignment no longer gives the numbers issued" \
+        in changed.output
+    assert "question 'q2'" not in changed.output
+    issued = json.loads((generated / "variants" / "a.json").read_text())["q1"]["params"]
+    graded = json.loads((tmp_path / "changed" / "results.json").read_text())
+    assert len(graded["students"]["a"]["questions"]["q1"]["parts"]["W"]["expected"]) \
+        == len(issued["W"]) == 1
