@@ -216,12 +216,33 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
             raise _malformed(path, "YAML", str(error)) from None
         raise _control_character(path, text, index) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
-        # PyYAML raises plain ValueError for impossible dates such as 2001-13-45.
-        raise _malformed(path, "YAML", _described(error)) from None
+        # PyYAML raises plain ValueError, without a place, for impossible dates (2001-13-45).
+        raise _impossible_date(path, text, error) or _malformed(path, "YAML",
+                                                                _described(error)) from None
     if _more_values_than(document, 2 * len(text) + 16):
         raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
                                    "file's own size; write the values out instead")
     return document
+
+
+_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
+
+
+def _impossible_date(path: Path | str, text: str, error: Exception) -> InputFileError | None:
+    """The first date-shaped value that is no date, with its line, when that is the error."""
+    import datetime as dt
+
+    if not isinstance(error, ValueError):
+        return None
+    for found in _DATE.finditer(text):
+        try:
+            dt.date(*map(int, found.groups()))
+        except ValueError as why:
+            line = text.count("\n", 0, found.start()) + 1
+            return _malformed(path, "YAML", f"{found.group()} is no date ({why}); write "
+                                            "it as YYYY-MM-DD, or in quotes for text",
+                              f" at line {line}")
+    return None
 
 
 def _more_values_than(document: Any, limit: int) -> bool:

@@ -112,7 +112,7 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
 
 def _read_rows(path: Path) -> list[list[str]]:
     if not path.is_file():
-        raise RosterError(f"{path}: no such file")
+        raise RosterError(f"{path}: {'not a regular file' if path.exists() else 'no such file'}")
     if path.stat().st_size > MAX_ROSTER_BYTES:
         raise RosterError(f"{path}: file is too large for a roster")
     try:

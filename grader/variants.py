@@ -86,8 +86,14 @@ def write_manifest(out_dir: Path, student_id: str, variants: Mapping[str, Questi
 def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVariant]:
     """A student's issued variants; InputFileError names the file and what does not fit."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = Path(path).read_text(encoding="utf-8")
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        problem = ("is empty" if not text.strip() else f"malformed JSON at line {error.lineno}: "
+                   f"{error.msg}")
+        raise InputFileError(path, f"unreadable variants manifest: {problem}; delete it to "
+                                   "draw that student's numbers again") from None
+    except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(path, f"unreadable variants manifest ({error})") from None
     if not isinstance(document, dict):
         raise InputFileError(path, "a variants manifest must be a mapping of question ids")

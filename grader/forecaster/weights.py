@@ -83,6 +83,9 @@ def _safetensors_header(path: Path) -> dict[str, dict]:
         if start[:2] == b"PK":
             raise InputFileError(path, "this is a zip archive (a torch.save checkpoint?), not "
                                        f"safetensors; {EXPORT_HINT}")
+        if start[:1] == b"\x80" and start[1:2] in b"\x02\x03\x04\x05":
+            raise InputFileError(path, "this is pickled data (a checkpoint renamed?), not "
+                                       f"safetensors; it is never loaded; {EXPORT_HINT}")
         if len(start) < 8:
             raise InputFileError(path, f"too short for a safetensors file ({size} bytes)")
         length = int.from_bytes(start, "little")

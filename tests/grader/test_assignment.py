@@ -173,3 +173,16 @@ def test_a_field_given_twice_is_refused(tmp_path):
     path.write_text(yaml.safe_dump(BASE) + "seed: 8\n")
     with pytest.raises(InputFileError, match=r"duplicate key 'seed' \(line \d+; first given"):
         load_assignment(path)
+
+
+def test_an_impossible_date_is_named_with_its_line(tmp_path):
+    """PyYAML's "month must be in 1..12" had no place; is the value and its line named?"""
+    path = tmp_path / "hw.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in BASE.items() if k != "due"})
+                    + "due: 2026-13-45\n")
+    line = path.read_text().splitlines().index("due: 2026-13-45") + 1
+    with pytest.raises(InputFileError) as caught:
+        load_assignment(path)
+    assert str(caught.value) == (f"{path}: malformed YAML at line {line}: 2026-13-45 is no date "
+                                 "(month must be in 1..12); write it as YYYY-MM-DD, or in "
+                                 "quotes for text")

@@ -246,3 +246,12 @@ def test_arbitrary_bytes_never_crash(tmp_path, data, suffix):
         load_tensors(path)
     except InputFileError as error:
         assert error.problem
+
+
+def test_pickled_data_renamed_to_safetensors_is_named_and_never_loaded(tmp_path):
+    import pickle
+
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=4))
+    assert _problem(path).startswith("this is pickled data (a checkpoint renamed?), not "
+                                     "safetensors; it is never loaded")

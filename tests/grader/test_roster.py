@@ -138,3 +138,9 @@ def test_empty_trailing_cells_are_no_extra_columns(tmp_path):
     path.write_text('id,name\nS1,Ada,,\nS2,"Smith, Alan",\n')
     assert [(s.id, s.name) for s in load_roster(path).students] == [
         ("S1", "Ada"), ("S2", "Smith, Alan")]
+
+
+def test_a_folder_given_as_roster_is_not_a_regular_file(tmp_path):
+    with pytest.raises(RosterError) as caught:
+        load_roster(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: not a regular file"

@@ -213,3 +213,19 @@ def test_an_output_under_a_file_is_one_message(tmp_path):
     (tmp_path / "afile").write_text("not a folder")
     with pytest.raises(GraderError, match="cannot write the outputs there"):
         generate(assignment, roster, tmp_path / "afile" / "sub", pdf=False)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("", "unreadable variants manifest: is empty"),
+    ('{"q1": ', "unreadable variants manifest: malformed JSON at line 1: Expecting value"),
+])
+def test_an_empty_or_cut_manifest_is_named_in_words(tmp_path, text, problem):
+    from grader.errors import InputFileError
+    from grader.variants import read_manifest
+
+    assignment_path, _ = _setup(tmp_path, students=("a1",))
+    manifest = tmp_path / "a1.json"
+    manifest.write_text(text)
+    with pytest.raises(InputFileError) as caught:
+        read_manifest(manifest, load_assignment(assignment_path))
+    assert str(caught.value).startswith(f"{manifest}: {problem}")
