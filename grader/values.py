@@ -131,6 +131,7 @@ _LATEX_SPECIALS = {
     "_": r"\_",
     "^": r"\textasciicircum{}",
     "~": r"\textasciitilde{}",
+    "`": r"\textasciigrave{}",
     **{chr(code): " " for code in (10, 11, 12, 13)},
     **{chr(code): "" for code in (*range(0, 9), *range(14, 32), 127)},
 }
@@ -151,6 +152,6 @@ def latex_escape(text: str) -> str:
     stop the build (grader.latex_text, which also reports them).
     """
     text = str(text)
-    if text.isascii():
-        return text.translate(_ESCAPES)
-    return _BEYOND_ASCII(text)
+    escaped = text.translate(_ESCAPES) if text.isascii() else _BEYOND_ASCII(text)
+    # `--` and `---` would print as dashes (TeX ligatures): each hyphen prints as written.
+    return escaped.replace("--", "-{}-").replace("--", "-{}-") if "--" in escaped else escaped

@@ -62,6 +62,15 @@ def live_group_members(pgid: int) -> list[str]:
 
 
 @pytest.mark.slow
+def test_hyphens_and_backticks_print_as_written(tmp_path):
+    """`--` is an en dash and `` ` `` a curly quote in TeX: do they print as typed?"""
+    from grader.values import latex_escape
+
+    out = tmp_path / "dash.pdf"
+    compile_tex(document(student_body(latex_escape("HW--3 `grad` ---x"))), out, label=LABEL)
+    assert "HW--3 `grad` ---x" in pdf_text(out)
+
+
 def test_compile_writes_a_pdf_holding_the_text(tmp_path):
     """Does a real compile produce a PDF whose text pdftotext can read back?"""
     out = tmp_path / "out" / "ada.pdf"

@@ -184,6 +184,8 @@ def test_lstm_concepts_key_gives_each_answer_with_its_reason(tmp_path):
     ("C:\\dir", r"C:\textbackslash{}dir"),
     ("100% $5 #1 {x} & y_1", r"100\% \$5 \#1 \{x\} \& y\_1"),
     ("Ann\n\nLee\r\n\f\x00\x07!", "Ann  Lee   !"),
+    ("a--b---c", "a-{}-b-{}-{}-c"),
+    ("`x`", r"\textasciigrave{}x\textasciigrave{}"),
 ])
 def test_latex_escape_prints_each_character_literally(text, escaped):
     """Does the one escaping function print ^ as the character, not a circumflex accent, and
@@ -243,7 +245,7 @@ def test_latex_escape_leaves_only_characters_the_fonts_typeset(text):
 
 
 def test_every_character_in_the_table_prints_as_itself():
-    specials = set("\\{}$&#%_^~")
+    specials = set("\\{}$&#%_^~`")
     for char in TYPESET - specials:
         assert latex_escape(char) == char, f"U+{ord(char):04X}"
 
