@@ -109,9 +109,10 @@ class Converted:
 
 _TEXT_GROUP = re.compile(r"\\text\s*\{")
 _LATEX_TEXT_ESCAPES = re.compile(
-    r"\\textbackslash\{\}|\\textasciicircum\{\}|\\textasciitilde\{\}|\\([{}$&#%_ ,])")
+    r"\\textbackslash\{\}|\\textasciicircum\{\}|\\textasciitilde\{\}|\\textasciigrave\{\}"
+    r"|-\{\}(?=-)|\\([{}$&#%_ ,])")
 _TEXT_UNESCAPED = {r"\textbackslash{}": "\\", r"\textasciicircum{}": "^",
-                   r"\textasciitilde{}": "~"}
+                   r"\textasciitilde{}": "~", r"\textasciigrave{}": "`", "-{}": "-"}
 _MATH_WRAPPER = re.compile(r"^<math[^>]*>|</math>$")
 _PLACEHOLDER = re.compile(r"<mtext>@P(\d+)@</mtext>")
 _OPENS_GROUP = re.compile(
