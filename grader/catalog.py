@@ -46,6 +46,9 @@ def parse_params_file(family: Family, params_path: Path) -> Params:
     InputFileError naming the file."""
     raw = read_data_file(params_path)
     if isinstance(raw, dict) and isinstance(raw.get("params"), dict) and "family" in raw:
+        if raw["family"] != family.name:
+            raise InputFileError(params_path, f"holds a {str(raw['family'])[:40]} question, "
+                                              f"not {family.name}")
         raw = raw["params"]
     try:
         params = family.parse(raw)

@@ -82,6 +82,8 @@ def test_solve_with_a_mistake(runner, tmp_path):
     ("W: [[1, 2], [3]]\n", "parameter 'W': rows must all have the same length"),
     ("W: [[1, 2]]\ngrad: [[1, 2, 3]]\nV_prev: [[0, 0]]\nS_prev: [[0, 0]]\nt: 1\nalpha: 0.1\n",
      "parameter 'grad': expected shape (m=1, n=2)"),
+    ("family: backprop\nparams: {x1: 1, x2: 0, w1: 1, w2: 2, y: 5}\n",
+     "holds a backprop question, not adam_update"),
 ])
 def test_bad_params_file_is_one_clear_line(runner, tmp_path, content, message):
     """Does a bad params file give exit 1 and one line naming the file and the problem?"""
