@@ -353,4 +353,5 @@ def _refuse_repeated_keys(constructor, node, deep: bool) -> None:
         if earlier is not key_node:
             line, first_line = key_node.start_mark.line + 1, earlier.start_mark.line + 1
             also = f"; first given at line {first_line}" if first_line != line else ""
-            raise DuplicateKeyError(f"duplicate key '{_short(key)}' (line {line}{also})")
+            written = key_node.value if isinstance(key_node.value, str) else key
+            raise DuplicateKeyError(f"duplicate key '{_short(written)}' (line {line}{also})")

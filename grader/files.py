@@ -44,6 +44,9 @@ def replace_directory(out_dir: Path, write, marker: str) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise GraderError(f"{out_dir}: exists and is not a folder")
+    above = next((parent for parent in out_dir.parents if parent.exists()), None)
+    if above is not None and not above.is_dir():
+        raise GraderError(f"{out_dir}: cannot be made, as {above} is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / marker).exists():
         raise GraderError(f"{out_dir}: not empty and holds no {marker}; it was not written by "
                           "this command, so choose a new or empty folder")

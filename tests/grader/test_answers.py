@@ -253,6 +253,7 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
     ("answers.yaml", b"backprop:\n  o1: 1\n  o2: 2\n  o1: 3\n",
      "duplicate key 'o1' (line 4; first given at line 2)"),
     ("answers.yaml", b"backprop: {o1: 1, o1: 2}\n", "duplicate key 'o1' (line 1)"),
+    ("answers.yaml", b"on: 1\nyes: 2\n", "duplicate key 'yes' (line 2; first given at line 1)"),
     ("answers.json", b'{"backprop": {"o1": 1}, "backprop": {"o1": 2}}',
      "duplicate key 'backprop'"),
     ("answers.json", b'{"backprop": {"o1": 1, "o2": [{"x": 1}], "o1": 2}}',

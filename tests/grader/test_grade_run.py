@@ -77,7 +77,8 @@ def test_an_output_under_a_file_is_one_line(tmp_path):
     result = _grade(assignment, subs, "--out", tmp_path / "afile" / "graded", "--roster",
                     roster)
     assert result.exit_code == 1
-    assert f"{tmp_path / 'afile' / 'graded'}: cannot write the outputs there" in result.output
+    assert (f"{tmp_path / 'afile' / 'graded'}: cannot be made, as {tmp_path / 'afile'} is a "
+            "file, not a folder") in result.output
     assert "internal error" not in result.output
 
 
@@ -191,3 +192,4 @@ def test_an_assignment_changed_after_generate_is_warned_about(tmp_path):
     graded = json.loads((tmp_path / "changed" / "results.json").read_text())
     assert len(graded["students"]["a"]["questions"]["q1"]["parts"]["W"]["expected"]) \
         == len(issued["W"]) == 1
+
