@@ -255,8 +255,9 @@ class _Where:
                     raise self.error(f"field 'points.{part}': expected a number from 0 to "
                                      f"{MAX_POINTS:,}, got {_short(each)}")
                 points[str(part)] = float(each)
-            if sum(points.values()) > MAX_POINTS:
-                raise self.error(f"field 'points': the parts' points add up to more than "
+            if not 0 < sum(points.values()) <= MAX_POINTS:
+                raise self.error(f"field 'points': the parts' points must add up to more "
+                                 f"than 0 (as a question's points must) and at most "
                                  f"{MAX_POINTS:,}")
             return points
         if isinstance(value, bool) or not isinstance(value, int | float) \

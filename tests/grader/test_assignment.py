@@ -83,7 +83,10 @@ def test_reads_a_full_assignment(tmp_path):
           ({"points": {"V": float("inf"), "S": 1, "V_hat": 1, "S_hat": 1, "W": 1}},
            "question 'q1' field 'points.V': expected a number from 0 to 10,000, got inf"),
           ({"points": {"V": 6000, "S": 6000, "V_hat": 1, "S_hat": 1, "W": 1}},
-           "question 'q1' field 'points': the parts' points add up to more than 10,000"),
+           "question 'q1' field 'points': the parts' points must add up to more than 0"),
+          ({"points": {"V": 0, "S": 0, "V_hat": 0, "S_hat": 0, "W": 0}},
+           "question 'q1' field 'points': the parts' points must add up to more than 0 (as a "
+           "question's points must) and at most 10,000"),
           ({"points": 1, "tolerance": {"decimals": float("inf")}},
            "question 'q1' field 'tolerance': 'decimals' must be a finite number"),
           ({"points": 1, "tolerance": {"rtol": float("nan")}},
