@@ -26,8 +26,9 @@ def canvas_column(assignment: Assignment) -> str:
 def canvas_csv(result: ClassResult) -> str:
     """Student, ID, SIS User ID, SIS Login ID, Section, the assignment; a Points Possible row.
 
-    A Canvas roster's columns are echoed exactly as exported (an empty SIS User ID stays
-    empty); for a plain roster the student id goes in SIS User ID.
+    A Canvas roster's id columns are echoed exactly as exported (an empty SIS User ID stays
+    empty: Canvas matches students by them); for a plain roster the student id goes in SIS User
+    ID. Names and sections, which Canvas does not match on, are made spreadsheet-safe.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -38,7 +39,8 @@ def canvas_csv(result: ClassResult) -> str:
         writer.writerow([spreadsheet_safe(student.name), student.canvas_id,
                          student.sis_user_id if student.canvas
                          else student.sis_user_id or student.id,
-                         student.sis_login_id, student.section, round_points(graded.total)])
+                         student.sis_login_id, spreadsheet_safe(student.section),
+                         round_points(graded.total)])
     return buffer.getvalue()
 
 

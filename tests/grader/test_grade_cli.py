@@ -340,8 +340,9 @@ def test_bundled_submissions_are_what_the_script_writes(tmp_path):
 
 
 def test_canvas_roster_columns_are_echoed_as_exported(tmp_path):
-    """Does grades.csv from a Canvas roster echo ID, SIS User ID, SIS Login ID and Section
-    exactly as exported (an empty SIS User ID stays empty), skipping the posting-policy row?"""
+    """Does grades.csv from a Canvas roster echo ID, SIS User ID and SIS Login ID exactly as
+    exported (an empty SIS User ID stays empty), skipping the posting-policy row, with a
+    Section that starts like a formula quoted?"""
     assignment, _, subs = _class(tmp_path, {"1001": ("answers.yaml", b"q2: {s1: T}\n"),
                                             "1002": ("answers.yaml", b"q2: {s1: T}\n")})
     roster = tmp_path / "canvas.csv"
@@ -349,7 +350,7 @@ def test_canvas_roster_columns_are_echoed_as_exported(tmp_path):
                       ",,,,,Manual Posting\n"
                       "    Points Possible,,,,,72\n"
                       '"Exact, Stu",1001,st_exact,st@u.edu,Sec 1,\n'
-                      '"Str, Stu",1002,,str@u.edu,Sec 2,\n')
+                      '"Str, Stu",1002,,str@u.edu,=HYPERLINK("x"),\n')
     result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out",
                                        str(tmp_path / "out"), "--roster", str(roster)])
     assert result.exit_code == 0, result.output
@@ -357,7 +358,7 @@ def test_canvas_roster_columns_are_echoed_as_exported(tmp_path):
     assert rows[1][0] == "Points Possible"
     assert [row[:5] for row in rows[2:]] == [
         ["Exact, Stu", "1001", "st_exact", "st@u.edu", "Sec 1"],
-        ["Str, Stu", "1002", "", "str@u.edu", "Sec 2"]]
+        ["Str, Stu", "1002", "", "str@u.edu", "'=HYPERLINK(\"x\")"]]
 
 
 def test_misspelled_tolerance_part_stops_grading_in_one_line(tmp_path):
