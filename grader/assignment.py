@@ -16,10 +16,10 @@ from grader.tolerance import Tolerance, parse_tolerance
 
 QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}\Z")
 DEFAULT_FOLLOW_THROUGH_CREDIT = 1.0
+"""Fraction of a part's points earned when it is right from the student's own earlier values."""
 MAX_POINTS = 10_000
 """A question's points at most: more is surely a typo (1e19), and the summary's score
 histogram bins whole points."""
-"""Fraction of a part's points earned when it is right from the student's own earlier values."""
 
 
 @dataclass(frozen=True)

@@ -111,10 +111,10 @@ def solve_command(family: str, params_path: Path, steps: bool, mistake: str | No
     chosen = get_family(family)
     params = parse_params_file(chosen, params_path)
     result = solve_params(chosen, params, steps=steps, mistake=mistake)
-    if mistake and solve_params(chosen, params) == (result["answers"] if steps else result):
+    answers = result["answers"] if steps else result
+    if mistake and solve_params(chosen, params) == answers:
         click.echo(f"warning: {mistake} changes no answer of this instance (it cannot show "
                    "with these params); the answers are the key's", err=True)
-    answers = result["answers"] if steps else result
     for part in (name for name, value in answers.items() if _holds_null(value)):
         click.echo(f"warning: with {mistake}, part '{part}' leaves the finite numbers "
                    "(written null)", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import functools
 import itertools
 import json
@@ -98,7 +99,7 @@ def _control_character(path: Path | str, text: str, index: int) -> InputFileErro
     character = text[index]
     kind = ("a control character" if unicodedata.category(character) == "Cc"
             else "a character that is not text")
-    line = text.count("\n", 0, index) + 1
+    line = _line_at(text, index)
     column = index - text.rfind("\n", 0, index)
     return InputFileError(path, f"{kind} (U+{ord(character):04X}) at line {line}, column "
                                 f"{column}; save the file as plain text")
@@ -228,20 +229,21 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
 _DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
 
 
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
 def _impossible_date(path: Path | str, text: str, error: Exception) -> InputFileError | None:
     """The first date-shaped value that is no date, with its line, when that is the error."""
-    import datetime as dt
-
     if not isinstance(error, ValueError):
         return None
     for found in _DATE.finditer(text):
         try:
             dt.date(*map(int, found.groups()))
         except ValueError as why:
-            line = text.count("\n", 0, found.start()) + 1
             return _malformed(path, "YAML", f"{found.group()} is no date ({why}); write "
                                             "it as YYYY-MM-DD, or in quotes for text",
-                              f" at line {line}")
+                              f" at line {_line_at(text, found.start())}")
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -139,6 +140,8 @@ _LATEX_SPECIALS = {
 spaces (a blank line would end a paragraph, even inside \\textbf{} or \\text{}: the build
 would stop); other control characters, which pdfTeX rejects as invalid, are dropped."""
 _ESCAPES = str.maketrans(_LATEX_SPECIALS)
+_LIGATURE_HYPHEN = re.compile(r"-(?=-)")
+"""A hyphen before another: `--` and `---` would print as TeX's en and em dashes."""
 _BEYOND_ASCII = Transcriber(_ESCAPES)
 
 
@@ -153,5 +156,4 @@ def latex_escape(text: str) -> str:
     """
     text = str(text)
     escaped = text.translate(_ESCAPES) if text.isascii() else _BEYOND_ASCII(text)
-    # `--` and `---` would print as dashes (TeX ligatures): each hyphen prints as written.
-    return escaped.replace("--", "-{}-").replace("--", "-{}-") if "--" in escaped else escaped
+    return _LIGATURE_HYPHEN.sub("-{}", escaped) if "--" in escaped else escaped

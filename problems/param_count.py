@@ -38,8 +38,9 @@ def _positive_size(raw: Any, label: str) -> int:
     return _size(label, "").parse(raw, Dims())
 
 
-def _size(name: str, doc: str, default: Any = None) -> Integer:
-    return Integer(name=name, doc=doc, minimum=1, maximum=MAX_SIZE, default=default)
+def _size(name: str, doc: str) -> Integer:
+    """A size from 1 to MAX_SIZE, None when omitted (only one kind of count uses it)."""
+    return Integer(name=name, doc=doc, minimum=1, maximum=MAX_SIZE, default=None)
 
 
 def _check_kind(params: Params) -> None:
