@@ -187,9 +187,10 @@ def non_finite_entry(value: Any) -> str | None:
     array = np.asarray(value)
     if array.dtype.kind not in "fc":
         return None
-    bad = np.argwhere(~np.isfinite(array))
-    if not len(bad):
+    finite = np.isfinite(array)
+    if finite.all():  # the common case, settled without listing the bad entries
         return None
+    bad = np.argwhere(~finite)
     first = tuple(int(i) for i in bad[0])
     where = f" at entry [{', '.join(map(str, first))}]" if first else ""
     return f"{array[first]}{where}"
