@@ -11,6 +11,12 @@ Python's cyclic garbage collector, left at its defaults, keeps re-scanning them;
 fork a scan also writes to every inherited page, which each worker must then copy.
 `few_collections` makes full passes rarer (cycles are still collected), and the pool freezes
 the objects the workers inherit out of their collections.
+
+Ctrl-C reaches every process of the terminal's group, workers included. Only this process
+acts on it: forked processes ignore SIGINT and die at once on SIGTERM (not unwinding as the
+CLI's handler makes this process do), and an interrupted or abandoned map stops its workers
+before the interruption goes on. So a stopped run prints no worker tracebacks, leaves no
+worker waiting for work, and no worker writes into a staging folder after it is removed.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -56,9 +63,29 @@ def _can_fork(workers: int) -> bool:
     return workers > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run(item: Any) -> Any:
+def _leave_signals_to_the_parent() -> None:
+    """In a forked process: Ctrl-C is the parent's to handle, and SIGTERM (the parent
+    stopping it) ends it at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now, mid-task, rather than letting them finish the map.
+
+    The executor has no public call for this (shutdown waits for the running tasks, or
+    cancels only those not yet started), so its own table of processes is used."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False)  # forgets the processes: they were listed first
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join()
+
+
+def _run_share(items: Sequence[Any]) -> list[Any]:
     assert _TASK is not None
-    return _TASK(item)
+    return [_TASK(item) for item in items]
 
 
 def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
@@ -79,8 +106,21 @@ def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(16, len(items) // (4 * workers)))
-        with few_collections(), ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_run, items, chunksize=chunk)
+        with few_collections(), ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_leave_signals_to_the_parent) as pool:
+            # Chunks submitted one by one, not by pool.map: its iterator cancels the pending
+            # chunks as an interruption leaves it, and stopping the workers then makes the
+            # executor's own thread fail on them with a traceback (CPython gh-107219).
+            shares = [pool.submit(_run_share, items[start:start + chunk])
+                      for start in range(0, len(items), chunk)]
+            try:
+                for share in shares:
+                    yield from share.result()
+            except BrokenProcessPool:
+                raise
+            except BaseException:  # Ctrl-C, a kill, or the caller leaving the loop early
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:
         raise GraderError(WORKER_DIED) from None
     finally:
@@ -90,6 +130,7 @@ def ordered_map(task: Callable[[Any], Any], items: Sequence[Any],
 
 def _send_result(task: Callable[[], Any], reader, writer) -> None:
     """In the forked process: run the task and send (True, result) or (False, error)."""
+    _leave_signals_to_the_parent()
     reader.close()  # with no reader left, a send after the parent has gone fails at once
     try:
         outcome = (True, task())

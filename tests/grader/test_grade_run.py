@@ -142,29 +142,50 @@ def test_files_the_run_did_not_write_stop_the_swap(tmp_path):
     assert _grade(assignment, subs, "--out", out, "--roster", roster).exit_code == 0
 
 
-def test_a_killed_run_leaves_no_staging_folder(tmp_path):
-    """SIGTERM (a plain `kill`, a job scheduler's time limit) in the middle of writing: is the
-    half-built staging folder removed, and the previous output left as it was?"""
+@pytest.mark.parametrize(("signal_name", "whole_group"), [
+    ("SIGTERM", False),  # a plain `kill PID`, a job scheduler's time limit
+    ("SIGINT", True),  # Ctrl-C: the terminal signals every process of the run
+])
+def test_a_stopped_run_leaves_nothing_behind(tmp_path, signal_name, whole_group):
+    """Stopped while the workers grade and write feedback (a class big enough for the pool):
+    does the run end at once without a traceback from any process, remove its half-built
+    staging folder, leave no worker running, and keep the previous output as it was?"""
     import signal
     import subprocess
     import sys
     import time
 
-    from tests.grader.test_grade_cli import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
-
+    assignment, roster, subs = _class(tmp_path, {f"t{i:04d}": HONEST for i in range(800)})
     out = tmp_path / "graded"
-    command = [sys.executable, "-m", "grader", "grade", str(DEMO_ASSIGNMENT),
-               str(DEMO_SUBMISSIONS), "--out", str(out), "--roster", str(DEMO_ROSTER)]
+    command = [sys.executable, "-m", "grader", "grade", str(assignment), str(subs),
+               "--out", str(out), "--roster", str(roster)]
     subprocess.run(command, check=True, capture_output=True)
     before = (out / "results.json").read_bytes()
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           start_new_session=True)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".graded.staging-*")) and time.monotonic() < deadline:
+    while (not list(tmp_path.glob(".graded.staging-*/feedback/*"))
+           and time.monotonic() < deadline):
         time.sleep(0.01)
-    run.send_signal(signal.SIGTERM)
-    assert run.wait(timeout=60) != 0
+    number = getattr(signal, signal_name)
+    if whole_group:
+        os.killpg(run.pid, number)
+    else:
+        run.send_signal(number)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode != 0
+    assert "Traceback" not in stderr.decode() and "Process" not in stderr.decode()
     assert not list(tmp_path.glob(".graded.*"))
     assert (out / "results.json").read_bytes() == before
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the workers are in the run's process group
+        try:
+            os.killpg(run.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("a worker process was left running")
 
 
 def test_an_assignment_changed_after_generate_is_warned_about(tmp_path):

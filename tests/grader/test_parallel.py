@@ -4,7 +4,11 @@ and the garbage collector's settings put back as they were."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+import signal
+import threading
+import time
 
 import pytest
 
@@ -57,6 +61,62 @@ def test_a_dead_worker_is_reported_not_waited_for():
 
     with pytest.raises(GraderError, match="worker process died"):
         list(ordered_map(task, ITEMS, workers=2))
+def test_ctrl_c_in_a_worker_is_left_to_the_parent():
+    """Ctrl-C signals every process of the terminal's group: a worker must not stop its task
+    (the parent decides), or the map ends in the worker's KeyboardInterrupt."""
+    def task(item):
+        if item == 30:
+            os.kill(os.getpid(), signal.SIGINT)
+        return item
+
+    try:
+        results = list(ordered_map(task, ITEMS, workers=2))
+    except KeyboardInterrupt:
+        pytest.fail("a worker's Ctrl-C stopped the map")
+    assert results == ITEMS
+
+
+def test_a_terminated_worker_ends_at_once():
+    """The CLI makes SIGTERM unwind (raise SystemExit) in its own process; a worker forked
+    from it must die at once instead, not hand the SystemExit back as its task's result."""
+    def unwind(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        def task(item):
+            if item == 30:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return item
+
+        with pytest.raises(GraderError, match="worker process died"):
+            list(ordered_map(task, ITEMS, workers=2))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_an_abandoned_map_stops_its_workers_at_once(tmp_path, monkeypatch):
+    """Ctrl-C in the parent (or a caller leaving the loop): the running tasks must not go on
+    (they would write into a folder being removed), and the executor's own thread must not
+    fail with a traceback on the tasks left."""
+    thread_errors = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+
+    def task(item):
+        if item >= 3:  # the first share (items 0-2) comes back at once, the rest take long
+            time.sleep(2)
+        (tmp_path / str(item)).touch()
+        return item
+
+    results = ordered_map(task, list(range(PARALLEL_MIN_ITEMS)), workers=2)
+    assert next(results) == 0
+    results.close()
+    assert sorted(int(path.name) for path in tmp_path.iterdir()) == [0, 1, 2]
+    time.sleep(0.2)
+    assert not thread_errors
+    assert not multiprocessing.active_children()
+
+
 
 
 @pytest.mark.parametrize("items", [ITEMS, ITEMS[:3]], ids=["forked", "in-process"])
@@ -87,8 +147,6 @@ def test_settings_are_put_back_when_a_task_fails():
 def test_a_background_task_runs_in_another_process_beside_the_block(tmp_path):
     """Does in_background start the task elsewhere before the block asks for it, and hand
     back its result when asked?"""
-    import time
-
     mark = tmp_path / "started"
 
     def task():
@@ -102,6 +160,17 @@ def test_a_background_task_runs_in_another_process_beside_the_block(tmp_path):
         assert mark.exists()  # running while the block runs, not only when asked
         pid = result()
     assert pid != os.getpid()
+
+
+def test_ctrl_c_in_a_background_process_is_left_to_the_parent():
+    """The summary's figures are drawn in a forked process, which Ctrl-C reaches too: it
+    must not die of it with a traceback (the parent stops it if the run stops)."""
+    def task():
+        os.kill(os.getpid(), signal.SIGINT)
+        return "drawn"
+
+    with in_background(task) as result:
+        assert result() == "drawn"
 
 
 def test_a_background_error_or_death_reaches_the_caller():
