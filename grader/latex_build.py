@@ -20,8 +20,9 @@ Every compile runs ``latexmk -norc -pdf`` in a fresh temporary directory, with p
 to ``-no-shell-escape -interaction=nonstopmode -halt-on-error``, ``openin_any=p`` and
 ``openout_any=p`` (no reading or writing outside that directory but TeX's own files),
 ``shell_escape=f``, no ``TEXMFOUTPUT``, in its own process group that is killed whole on
-timeout. A finished PDF is moved into place atomically; a failed build leaves any earlier PDF
-untouched. Output is reproducible byte for byte: ``SOURCE_DATE_EPOCH`` (the caller's, else
+timeout, and on an interruption of the calling thread (``build_threads``). A finished PDF
+is moved into place atomically; a failed build leaves any earlier PDF untouched. Output is
+reproducible byte for byte: ``SOURCE_DATE_EPOCH`` (the caller's, else
 :data:`DEFAULT_SOURCE_DATE_EPOCH`) with ``FORCE_SOURCE_DATE=1`` fixes TeX's clock, and each
 source is prefixed (on its first line, so log line numbers stay right) with pdfTeX's switches
 that omit the dates, the trailer /ID and the pdfTeX banner. Templates should print the
@@ -41,8 +42,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import NamedTuple
@@ -154,7 +156,7 @@ def build_class_pdfs(documents: Sequence[tuple[str, str, str, Path]], *,
     chunks = combinable_chunks(documents) if strategy == "combined" else []
     singles = set(range(len(documents))) - {index for chunk in chunks for index in chunk}
     if chunks:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with build_threads(workers) as pool:
             futures = {pool.submit(compile_chunk, [documents[i] for i in chunk]): chunk
                        for chunk in chunks}
             for future in as_completed(futures):
@@ -192,7 +194,7 @@ def compile_jobs(jobs: dict[int, tuple[str, str, Path]], workers: int, tick: Tic
     failures: dict[int, LatexBuildError] = {}
     if not jobs:
         return failures
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with build_threads(workers) as pool:
         futures = {pool.submit(compile_tex, source, Path(out), label=label, timeout=timeout): index
                    for index, (label, source, out) in jobs.items()}
         for future in as_completed(futures):
@@ -266,24 +268,78 @@ def build_pdf(tex_source: str, *, label: str, timeout: float) -> Built:
         return Built(pdf.read_bytes(), log.read_text(encoding="utf-8", errors="replace"))
 
 
+class _Builds:
+    """The LaTeX process groups running now, and whether the run is stopping: an
+    interruption kills them all, and no build starts once it has."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.stopping = False
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                _kill_group(process)
+
+    def start(self, *args, **kwargs) -> subprocess.Popen:
+        with self.lock:
+            if self.stopping:
+                raise LatexBuildError("PDF build", "stopped before it started")
+            process = subprocess.Popen(*args, **kwargs)
+            self.running.add(process)
+            return process
+
+    def finished(self, process: subprocess.Popen) -> None:
+        with self.lock:
+            self.running.discard(process)
+
+
+_BUILDS = _Builds()
+
+
+@contextlib.contextmanager
+def build_threads(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A pool of threads that run builds, which an interruption (Ctrl-C, SIGTERM, an error in
+    the calling thread) stops at once: the builds not started are cancelled and the running
+    ones killed, where a plain pool would finish every queued build before letting it on."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _BUILDS.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        _BUILDS.stopping = False
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 def run_killing_group(command: Sequence[str], cwd: Path, output, timeout: float) -> int | None:
     """Run ``command`` in a new process group; return its exit status, or None on timeout.
 
-    The whole group (latexmk and the pdflatex it started) is killed on timeout and on any
-    exception, so nothing keeps running after this returns.
+    The whole group (latexmk and the pdflatex it started) is killed on timeout, on any
+    exception, and when a `build_threads` pool is interrupted, so nothing keeps running after
+    this returns.
     """
-    process = subprocess.Popen(command, cwd=cwd, env=latex_environment(),
-                               stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = _BUILDS.start(command, cwd=cwd, env=latex_environment(),
+                            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         return None
     finally:
         if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            _kill_group(process)
             process.wait()
+        _BUILDS.finished(process)
 
 
 def failure_lines(work: Path) -> tuple[str, ...]:

@@ -176,6 +176,34 @@ def test_compile_many_collects_failures_and_builds_the_rest(tmp_path):
     assert {total for _, total, _ in seen} == {3}
 
 
+class Stop(BaseException):
+    """What Ctrl-C raises in the calling thread (KeyboardInterrupt would stop pytest)."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["per-student", "combined"])
+def test_an_interrupted_class_build_stops_at_once(tmp_path, strategy):
+    """Ctrl-C after the first PDF: are the builds not started cancelled and the running ones
+    killed, instead of every queued build running to its end before the run stops?"""
+    names = [f"Student{n}" for n in range(12 if strategy == "per-student" else 40)]
+    documents = [(name, PREAMBLE, student_body(name), tmp_path / f"{name}.pdf")
+                 for name in names]
+
+    def progress(done, total, label):
+        raise Stop
+
+    with pytest.raises(Stop):
+        build_class_pdfs(documents, strategy=strategy, workers=2, progress=progress)
+    built = len(list(tmp_path.glob("*.pdf")))
+    # What had finished when the first was reported: a chunk (or one PDF) per thread.
+    assert built <= (2 if strategy == "per-student" else 20), built
+    assert not latex_build._BUILDS.running
+    time.sleep(0.5)
+    assert len(list(tmp_path.glob("*.pdf"))) == built  # nothing goes on in the background
+    # The next build is not refused for the stop before it.
+    assert build_class_pdfs(documents[:1], strategy=strategy, workers=2) == []
+
+
 @pytest.mark.slow
 def test_combined_and_split_reads_like_each_students_own_compile(tmp_path):
     """Does each split PDF hold its student's pages, reading exactly like a standalone compile?"""
