@@ -99,10 +99,14 @@ def _safetensors_header(path: Path) -> dict[str, dict]:
         raise InputFileError(path, "not a safetensors file (its header is not JSON)") from None
     if not isinstance(header, dict):
         raise InputFileError(path, "not a safetensors file (its header is not a mapping)")
-    header.pop("__metadata__", None)
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise InputFileError(path, "malformed safetensors header: its __metadata__ must map "
+                                   "names to text")
     data_bytes = size - 8 - length
     for name, entry in header.items():
         _check_entry(path, name, entry, data_bytes)
+    _check_layout(path, header, data_bytes)
     return header
 
 
@@ -123,6 +127,22 @@ def _check_entry(path: Path, name: str, entry, data_bytes: int) -> None:
         raise InputFileError(path, f"truncated: tensor '{name}' lies beyond the end of the file")
     if end - begin != math.prod(shape) * SAFETENSORS_DTYPES[dtype]:
         raise InputFileError(path, f"tensor '{name}': its data size does not match its shape")
+
+
+def _check_layout(path: Path, header: dict[str, dict], data_bytes: int) -> None:
+    """The tensors' data must lie one after another from the start of the data to its end,
+    as safetensors writes it (and its reader requires)."""
+    end = 0
+    for name, entry in sorted(header.items(), key=lambda item: item[1]["data_offsets"]):
+        begin, stop = entry["data_offsets"]
+        if begin != end:
+            where = "overlaps the tensor before it" if begin < end else "leaves a gap before it"
+            raise InputFileError(path, f"malformed safetensors file: tensor '{name}' {where} "
+                                       f"(its data starts at byte {begin}, not {end})")
+        end = stop
+    if end != data_bytes:
+        raise InputFileError(path, f"malformed safetensors file: {data_bytes - end} bytes "
+                                   "after the last tensor's data, which no tensor holds")
 
 
 def _naturals(values: list) -> bool:
