@@ -206,10 +206,20 @@ def grading_summary(report) -> str:
                  "issued in --variants (its params, randomize settings or seed changed after "
                  "generate); students are graded on the numbers issued to them"
                  for question in report.changed_questions)
+    lines.extend(leftover_warning(folder, report.out_dir) for folder in report.leftovers)
     lines.extend(f"grader bug on {student.student.id} question {question} (graded invalid; "
                  f"grade it by hand and please report it): {failure}"
                  for student, question, failure in grader_failures(report.result))
     return "\n".join(lines)
+
+
+def leftover_warning(folder: Path, out_dir: Path) -> str:
+    """What to do with a hidden folder beside OUT that an earlier run left behind."""
+    if ".previous-" in folder.name:
+        return (f"warning: {folder} holds the outputs of {out_dir} before a run that was "
+                "killed mid-swap (kill -9); if they are not needed, delete it")
+    return (f"warning: {folder} is the unfinished output of a grade run that was killed "
+            f"(kill -9) or is still running; once no run is writing {out_dir}, delete it")
 
 
 @main.command("check-forecaster")

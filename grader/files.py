@@ -82,17 +82,36 @@ def _refuse_losing(out_dir: Path, staging: Path) -> None:
                           "(nothing was changed)")
 
 
+def _sibling_prefix(out_dir: Path, kind: str) -> str:
+    """The name start of the hidden folders beside OUT that a swap uses: kind is "staging"
+    (the new outputs being built) or "previous" (the old ones, between the two renames)."""
+    return f".{out_dir.name}.{kind}-"
+
+
+def leftover_folders(out_dir: Path) -> list[Path]:
+    """Staging and previous-output folders beside OUT that a run left: one killed with
+    SIGKILL (which cannot be caught), or one still running. Never removed here, as the
+    second would lose its work; the command names them."""
+    out_dir = Path(out_dir)
+    if not out_dir.parent.is_dir():
+        return []
+    prefixes = tuple(_sibling_prefix(out_dir, kind) for kind in ("staging", "previous"))
+    return sorted(entry for entry in out_dir.parent.iterdir()
+                  if entry.name.startswith(prefixes) and entry.is_dir())
+
+
 def _build_and_swap(out_dir: Path, write) -> None:
     import shutil
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=_sibling_prefix(out_dir, "staging"),
+                                    dir=out_dir.parent))
     try:
         os.chmod(staging, 0o755)
         write(staging)
         if out_dir.exists():
             _refuse_losing(out_dir, staging)
-            previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.previous-",
+            previous = Path(tempfile.mkdtemp(prefix=_sibling_prefix(out_dir, "previous"),
                                              dir=out_dir.parent))
             os.rename(out_dir, previous / "out")
             os.rename(staging, out_dir)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
 from grader.errors import GraderError
-from grader.files import replace_directory
+from grader.files import leftover_folders, replace_directory
 from grader.grade import (
     AfterGrading,
     ClassResult,
@@ -40,6 +40,8 @@ class GradeReport:
     missing_folders: tuple[str, ...]
     changed_questions: tuple[str, ...] = ()
     """Questions whose issued numbers (--variants) the assignment no longer gives."""
+    leftovers: tuple[Path, ...] = ()
+    """Staging or previous-output folders beside OUT that an earlier run left (kill -9)."""
 
 
 def class_roster(roster_path: Path | None, id_column: str | None, variants_dir: Path | None,
@@ -113,6 +115,7 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     if roster is None:
         roster = class_roster(roster_path, id_column, variants_dir, submissions, ignored)
     graded: list[tuple[ClassResult, list[Flag]]] = []
+    leftovers = tuple(leftover_folders(out_dir))  # before this run makes its own
 
     def grade_into(staging: Path) -> None:
         feedback = staging / "feedback"
@@ -133,7 +136,7 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     missing = tuple(s.student.id for s in result.students
                     if not (submissions / s.student.id).is_dir())
     changed = changed_since_issued(assignment, result, variants_dir)
-    return GradeReport(result, flags, Path(out_dir), missing, changed)
+    return GradeReport(result, flags, Path(out_dir), missing, changed, leftovers)
 
 
 def changed_since_issued(assignment: Assignment, result: ClassResult,

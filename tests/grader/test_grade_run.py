@@ -142,6 +142,26 @@ def test_files_the_run_did_not_write_stop_the_swap(tmp_path):
     assert _grade(assignment, subs, "--out", out, "--roster", roster).exit_code == 0
 
 
+def test_folders_a_killed_run_left_are_named_not_removed(tmp_path):
+    """kill -9 cannot be caught: the next run must name what it left beside --out (it may
+    also be a run still writing, so it is not removed), and say what to do with it."""
+    assignment, roster, subs = _class(tmp_path, {"a": HONEST})
+    out = tmp_path / "graded"
+    staging = tmp_path / ".graded.staging-k1ll3d"
+    previous = tmp_path / ".graded.previous-k1ll3d"
+    (staging / "feedback").mkdir(parents=True)
+    (previous / "out").mkdir(parents=True)
+    (tmp_path / ".other.staging-x").mkdir()  # another output folder's: not this run's
+    result = _grade(assignment, subs, "--out", out, "--roster", roster)
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {staging} is the unfinished output of a grade run that was killed "
+            f"(kill -9) or is still running; once no run is writing {out}, delete it"
+            in result.output)
+    assert f"warning: {previous} holds the outputs of {out} before a run" in result.output
+    assert ".other.staging" not in result.output
+    assert staging.is_dir() and previous.is_dir() and (out / "results.json").is_file()
+
+
 @pytest.mark.parametrize(("signal_name", "whole_group"), [
     ("SIGTERM", False),  # a plain `kill PID`, a job scheduler's time limit
     ("SIGINT", True),  # Ctrl-C: the terminal signals every process of the run
