@@ -306,6 +306,7 @@ def _loaders():
     class Strict:
         def construct_mapping(self, node, deep=False):
             if isinstance(node, yaml.MappingNode):
+                _keys_as_written(node)
                 _refuse_repeated_keys(self, node, deep)
             return super().construct_mapping(node, deep=deep)
 
@@ -338,6 +339,19 @@ forms stay text, so a student's `1:30` is "not a number" rather than 90, and `01
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+BOOL_WORDS = frozenset({"true", "false"})
+"""The truth values YAML 1.2 knows; YAML 1.1 also reads yes, no, on and off as truth values."""
+
+
+def _keys_as_written(node) -> None:
+    """A key written `on:`, `no:`, `Yes:` is that word, not a truth value (YAML 1.1 makes
+    it one, so a part or question named `no` could not be answered); only `true:` and
+    `false:` are truth values, as in YAML 1.2. Values keep YAML 1.1's reading: a student's
+    `s1: yes` is a truth value the T/F parts read."""
+    for key_node, _ in node.value:
+        if key_node.tag == BOOL_TAG and key_node.value.lower() not in BOOL_WORDS:
+            key_node.tag = "tag:yaml.org,2002:str"
 
 
 def _refuse_repeated_keys(constructor, node, deep: bool) -> None:

@@ -253,7 +253,8 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
     ("answers.yaml", b"backprop:\n  o1: 1\n  o2: 2\n  o1: 3\n",
      "duplicate key 'o1' (line 4; first given at line 2)"),
     ("answers.yaml", b"backprop: {o1: 1, o1: 2}\n", "duplicate key 'o1' (line 1)"),
-    ("answers.yaml", b"on: 1\nyes: 2\n", "duplicate key 'yes' (line 2; first given at line 1)"),
+    ("answers.yaml", b"true: 1\nTrue: 2\n",
+     "duplicate key 'True' (line 2; first given at line 1)"),
     ("answers.json", b'{"backprop": {"o1": 1}, "backprop": {"o1": 2}}',
      "duplicate key 'backprop'"),
     ("answers.json", b'{"backprop": {"o1": 1, "o2": [{"x": 1}], "o1": 2}}',
@@ -264,6 +265,16 @@ def test_aliases_that_reuse_a_value_are_read(tmp_path):
 def test_a_key_given_twice_is_refused(tmp_path, name, data, message):
     """Is a question or a part given twice refused, rather than the last one graded?"""
     assert _refusal(tmp_path, name, data) == f"s1/{name}: {message}"
+
+
+def test_yaml_keys_on_no_and_yes_are_words_and_yes_as_a_value_is_true(tmp_path):
+    """YAML 1.1 reads `on:`, `no:`, `Yes:` as truth values, which would make a part or
+    question of that name impossible to answer: are they the words as keys, while `s1: yes`
+    stays the truth value a T/F part reads?"""
+    folder = _folder_with(tmp_path, "answers.yaml", b"on: {no: 1, Yes: 2}\nq2: {s1: yes}\n")
+    result = read_answers(folder, tmp_path / "subs")
+    assert result.problem is None
+    assert result.answers == {"on": {"no": 1, "Yes": 2}, "q2": {"s1": True}}
 
 
 def test_yaml_merge_keys_may_override_what_they_bring(tmp_path):
