@@ -83,19 +83,18 @@ def _safetensors_header(path: Path) -> dict[str, dict]:
         if start[:2] == b"PK":
             raise InputFileError(path, "this is a zip archive (a torch.save checkpoint?), not "
                                        f"safetensors; {EXPORT_HINT}")
-        if start[:1] == b"\x80" and start[1:2] in b"\x02\x03\x04\x05":
-            raise InputFileError(path, "this is pickled data (a checkpoint renamed?), not "
-                                       f"safetensors; it is never loaded; {EXPORT_HINT}")
         if len(start) < 8:
             raise InputFileError(path, f"too short for a safetensors file ({size} bytes)")
         length = int.from_bytes(start, "little")
         if length > min(size - 8, MAX_HEADER_BYTES):
+            _refuse_pickle(path, start)
             raise InputFileError(path, f"not a safetensors file, or truncated: its header "
                                        f"claims {length} bytes, the file has {size}")
         text = handle.read(length)
     try:
         header = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        _refuse_pickle(path, start)
         raise InputFileError(path, "not a safetensors file (its header is not JSON)") from None
     if not isinstance(header, dict):
         raise InputFileError(path, "not a safetensors file (its header is not a mapping)")
@@ -108,6 +107,15 @@ def _safetensors_header(path: Path) -> dict[str, dict]:
         _check_entry(path, name, entry, data_bytes)
     _check_layout(path, header, data_bytes)
     return header
+
+
+def _refuse_pickle(path: Path, start: bytes) -> None:
+    """Name pickled data (a checkpoint renamed) for what it is. Only asked once the bytes
+    have failed as safetensors: a real header of 640, 896, 1152 or 1408 bytes starts with
+    the same two bytes as a pickle (its length, little-endian: 0x80, then 0x02 to 0x05)."""
+    if start[:1] == b"\x80" and start[1:2] in b"\x02\x03\x04\x05":
+        raise InputFileError(path, "this is pickled data (a checkpoint renamed?), not "
+                                   f"safetensors; it is never loaded; {EXPORT_HINT}")
 
 
 def _check_entry(path: Path, name: str, entry, data_bytes: int) -> None:

@@ -259,10 +259,26 @@ def test_arbitrary_bytes_never_crash(tmp_path, data, suffix):
         assert error.problem
 
 
-def test_pickled_data_renamed_to_safetensors_is_named_and_never_loaded(tmp_path):
+@pytest.mark.parametrize("length", [640, 896, 1152, 1408, 1144])
+def test_a_header_length_that_starts_like_a_pickle_is_still_safetensors(tmp_path, length):
+    """A header of 1152 bytes (the course model with its head named `linear`) is written
+    as 80 04 00 00...: a pickle's first two bytes. Is the file read, not refused unopened?"""
+    from safetensors.numpy import load_file
+
+    header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})
+    text = header.encode().ljust(length)  # safetensors pads its header with spaces
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(len(text).to_bytes(8, "little") + text
+                     + np.array([1.5, -2.0], np.float32).tobytes())
+    assert load_file(path)["w"].tolist() == [1.5, -2.0]  # a valid file, as the library says
+    assert load_tensors(path)["w"].tolist() == [1.5, -2.0]
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickled_data_renamed_to_safetensors_is_named_and_never_loaded(tmp_path, protocol):
     import pickle
 
     path = tmp_path / "model.safetensors"
-    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=4))
+    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=protocol))
     assert _problem(path).startswith("this is pickled data (a checkpoint renamed?), not "
                                      "safetensors; it is never loaded")
