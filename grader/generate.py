@@ -13,7 +13,7 @@ from grader.files import refusals_named, write_text_atomic
 from grader.latex_text import Transcription, recording
 from grader.roster import Roster, Student, load_roster
 from grader.values import latex_escape
-from grader.variants import draw_question, load_or_draw, write_manifest
+from grader.variants import draw_question, load_or_draw, numbers_named, write_manifest
 
 Progress = Callable[[str], None]
 
@@ -174,8 +174,9 @@ def _write_student(assignment: Assignment, student: Student, layout: Layout,
             if variants[question.id].params != draw_question(assignment, question,
                                                              student.id).params:
                 kept.setdefault(question.id, []).append(student.id)
+    with numbers_named(assignment, layout.out, student.id):
+        questions = views(assignment, variants)
     write_manifest(layout.out, student.id, variants)
-    questions = views(assignment, variants)
     assignment_source = assignment_tex(assignment, student, questions)
     key_source = answer_key_tex(assignment, student, questions)
     write_text_atomic(layout.tex(student.id), assignment_source)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from grader.answers import AnswersFile, read_answers
 from grader.assignment import Assignment
-from grader.errors import GraderError, InputFileError, NoFiniteKeyError, ParamError, debugging
+from grader.errors import GraderError, debugging
 from grader.grading import InstanceCache, as_shown, grade_question
 from grader.parallel import ordered_map
 from grader.results import PartResult, QuestionResult
 from grader.results_file import student_results_text
 from grader.roster import Roster, Student
-from grader.variants import QuestionVariant, load_or_draw, manifest_path
+from grader.variants import QuestionVariant, load_or_draw, numbers_named
 
 Progress = Callable[[str], None]
 AfterGrading = Callable[["StudentResult"], None]
@@ -61,12 +61,9 @@ def grade_student(assignment: Assignment, student: Student, submissions: Path,
     """
     variants = load_or_draw(assignment, variants_dir, student.id)
     submission = read_answers(submissions / student.id, submissions)
-    try:
+    with numbers_named(assignment, variants_dir, student.id):
         questions = _grade_questions(assignment, student, variants, submission, submissions,
                                      instances)
-    except (ParamError, NoFiniteKeyError) as error:
-        source = manifest_path(variants_dir, student.id) if variants_dir else assignment.path
-        raise InputFileError(source, f"student {student.id}: {error}") from None
     return StudentResult(student, variants, questions, submission.problem, submission.note)
 
 

@@ -6,9 +6,10 @@ truth for `grade`: once issued, a student's numbers never change, whatever the c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.assignment import Assignment, Question
-from grader.errors import GraderError, InputFileError
+from grader.errors import GraderError, InputFileError, NoFiniteKeyError, ParamError
 from grader.fairness import is_fair
 from grader.files import write_text_atomic
 from grader.values import significant, to_jsonable
@@ -87,12 +88,17 @@ def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVaria
     """A student's issued variants; InputFileError names the file and what does not fit."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         problem = ("is empty" if not text.strip() else f"malformed JSON at line {error.lineno}: "
                    f"{error.msg}")
-        raise InputFileError(path, f"unreadable variants manifest: {problem}; delete it to "
-                                   "draw that student's numbers again") from None
+        raise _unreadable(path, problem) from None
+    except RecursionError:
+        raise _unreadable(path, "nested too deeply") from None
+    except ValueError as error:  # NaN or Infinity, or an integer of more than 4,300 digits
+        problem = (str(error) if isinstance(error, _NonFinite)
+                   else "a number with more than 4,300 digits")
+        raise _unreadable(path, problem) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(path, f"unreadable variants manifest ({error})") from None
     if not isinstance(document, dict):
@@ -114,6 +120,33 @@ def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVaria
         variants[question.id] = QuestionVariant(entry["family"], entry["params"],
                                                 entry.get("answers") or {})
     return variants
+
+
+class _NonFinite(ValueError):
+    """NaN or Infinity in a manifest, which generate never writes."""
+
+
+def _refuse_constant(name: str):
+    raise _NonFinite(f"it holds {name}, which generate never writes")
+
+
+def _unreadable(path: Path, problem: str) -> InputFileError:
+    return InputFileError(path, f"unreadable variants manifest: {problem}; delete it to draw "
+                                "that student's numbers again")
+
+
+@contextlib.contextmanager
+def numbers_named(assignment: Assignment, out_dir: Path | None, student_id: str
+                  ) -> Iterator[None]:
+    """A student's numbers that do not parse or have no finite key, while the block uses
+    them: an InputFileError naming where they came from (the manifest, when one was read, else
+    the assignment that drew them) and the student."""
+    try:
+        yield
+    except (ParamError, NoFiniteKeyError) as error:
+        path = manifest_path(out_dir, student_id) if out_dir is not None else None
+        source = path if path is not None and path.exists() else assignment.path
+        raise InputFileError(source, f"student {student_id}: {error}") from None
 
 
 def load_or_draw(assignment: Assignment, out_dir: Path | None,

@@ -128,6 +128,29 @@ def test_a_tampered_manifest_is_named(tmp_path):
     assert str(manifest) in result.output and "parameter 'W'" in result.output
 
 
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda q1: q1["params"].update(t="abc"), "student a1: parameter 't': expected"),
+    (lambda q1: q1["params"].update(  # 0/0: no moment, no gradient, no eps
+        eps=0, **{name: np.zeros_like(q1["params"][name]).tolist()
+                  for name in ("grad", "V_prev", "S_prev")}),
+     "student a1: these params have no finite answer: step"),
+])
+def test_generate_rerun_names_a_hand_edited_manifest(tmp_path, edit, problem):
+    """A rerun of generate reads the manifests it wrote: are params edited into ones that do
+    not parse, or have no finite answer, refused naming the manifest and the student (not a
+    bare parameter message, nor an internal error), with the manifest left as edited?"""
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    manifest = tmp_path / "out" / "variants" / "a1.json"
+    document = json.loads(manifest.read_text())
+    edit(document["q1"])
+    manifest.write_text(json.dumps(document))
+    with pytest.raises(GraderError) as caught:
+        generate(assignment, roster, tmp_path / "out", pdf=False)
+    assert str(caught.value).startswith(f"{manifest}: {problem}")
+    assert json.loads(manifest.read_text()) == document
+
+
 def test_generate_rerun_into_its_own_folder_keeps_every_key(tmp_path):
     """Rerunning generate reads the issued manifests: are the keys the same bytes, even where
     the exact answer is a tie at the printed digit (0.1701325 here) that the manifest's
@@ -218,6 +241,11 @@ def test_an_output_under_a_file_is_one_message(tmp_path):
 @pytest.mark.parametrize(("text", "problem"), [
     ("", "unreadable variants manifest: is empty"),
     ('{"q1": ', "unreadable variants manifest: malformed JSON at line 1: Expecting value"),
+    ('{"q1": {"family": "adam_update", "params": {"t": NaN}}}',
+     "unreadable variants manifest: it holds NaN, which generate never writes"),
+    ("[" * 100_000 + "]" * 100_000, "unreadable variants manifest: nested too deeply"),
+    ('{"q1": ' + "1" * 5000 + "}",
+     "unreadable variants manifest: a number with more than 4,300 digits"),
 ])
 def test_an_empty_or_cut_manifest_is_named_in_words(tmp_path, text, problem):
     from grader.errors import InputFileError
