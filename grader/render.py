@@ -60,14 +60,27 @@ def _finalize_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def yaml_key(text: str) -> str:
+    """A mapping key written so that YAML reads it back as this very text: plain when it
+    does, else single-quoted (a question id `null`, `true` or `1` would come back as None, a
+    truth value or a number, and the student's filled-in template would miss the question)."""
+    from grader.datafiles import parse_data_text
+
+    if list(parse_data_text(f"{text}: 0\n", ".yaml", "key")) == [text]:
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
 @functools.cache
 def text_environment() -> jinja2.Environment:
     """Templates for plain-text files such as the answers-file template."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR), trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, autoescape=False, undefined=jinja2.StrictUndefined,
         finalize=_finalize_text,
     )
+    environment.filters["yaml_key"] = yaml_key
+    return environment
 
 
 def render_latex(template: str, **context: Any) -> str:

@@ -151,6 +151,37 @@ def test_generate_rerun_names_a_hand_edited_manifest(tmp_path, edit, problem):
     assert json.loads(manifest.read_text()) == document
 
 
+def test_an_answers_template_filled_in_grades_for_ids_yaml_would_misread(tmp_path):
+    """Question ids `null` and `True` are valid ids, but a plain YAML key `null:` reads back
+    as None: is the template's key written so that a student who fills in every null with
+    the right value gets full marks?"""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+    from grader.datafiles import parse_data_text
+
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    document = yaml.safe_load(assignment.read_text())
+    document["questions"][0]["id"], document["questions"][1]["id"] = "null", "True"
+    assignment.write_text(yaml.safe_dump(document))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    template = (tmp_path / "out" / "answers" / "a1.yaml").read_text()
+    issued = json.loads((tmp_path / "out" / "variants" / "a1.json").read_text())
+    filled = parse_data_text(template, ".yaml", "a1.yaml")
+    assert list(filled) == ["null", "True"]
+    for question_id, parts in filled.items():
+        for part in parts:
+            parts[part] = issued[question_id]["answers"][part]
+    (tmp_path / "subs" / "a1").mkdir(parents=True)
+    (tmp_path / "subs" / "a1" / "answers.json").write_text(json.dumps(filled))
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(tmp_path / "subs"),
+                                       "--out", str(tmp_path / "graded"), "--roster",
+                                       str(roster), "--variants", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    graded = json.loads((tmp_path / "graded" / "results.json").read_text())["students"]["a1"]
+    assert graded["total"] == graded["max"] == 15
+
+
 def test_generate_rerun_into_its_own_folder_keeps_every_key(tmp_path):
     """Rerunning generate reads the issued manifests: are the keys the same bytes, even where
     the exact answer is a tie at the printed digit (0.1701325 here) that the manifest's
