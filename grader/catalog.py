@@ -69,9 +69,19 @@ def solve_params(family: Family, params: Params, steps: bool = False,
     """Reference answers (and the worked solution) for an instance's validated params.
 
     A mistaken rule can leave the finite numbers (0/0 when t-1 is 0): such a value is null.
+    With a mistake, each step whose rule it changes has no formula (the steps keep the
+    correct rule's) but the mistake's sentence; the steps after it show the mistaken numbers
+    going through the correct rules.
     """
-    graph = family.graph(params, mistake)
+    correct = family.build(params)
+    graph = correct if mistake is None else correct.rewritten(family.rewrite(mistake))
     answers = null_if_not_finite(to_jsonable(graph.answers()))
     if not steps:
         return answers
-    return {"answers": answers, "steps": [asdict(line) for line in graph.worked()]}
+    lines = [asdict(line) for line in graph.worked()]
+    if mistake is not None:
+        description = family.mistake(mistake.partition(":")[0]).description
+        for line, before, after in zip(lines, correct.steps, graph.steps, strict=True):
+            if after is not before:  # a rewrite returns the steps it leaves as they were
+                line.update(formula=None, substituted=None, mistake=description)
+    return {"answers": answers, "steps": lines}

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import UnknownMistakeError
-from grader.graph import Graph, Mistake, Variant
+from grader.graph import Graph, Mistake, Rewrite, Variant
 from grader.params import Params, ParamSpec
 
 Sampler = Callable[[np.random.Generator, Mapping[str, Any]], dict]
@@ -71,14 +71,15 @@ class Family:
     def graph(self, params: Params, mistake: str | None = None) -> Graph:
         """The step graph of an instance; with a mistake (``id`` or ``id:variant``), rewritten."""
         graph = self.build(params)
-        if mistake is None:
-            return graph
+        return graph if mistake is None else graph.rewritten(self.rewrite(mistake))
+
+    def rewrite(self, mistake: str) -> Rewrite:
+        """The rewrite of a mistake given as ``id`` or ``id:variant`` (the first variant)."""
         mistake_id, _, variant_name = mistake.partition(":")
         try:
-            variant = self.mistake(mistake_id).variant(variant_name or None)
+            return self.mistake(mistake_id).variant(variant_name or None).rewrite
         except KeyError as error:
             raise UnknownMistakeError(str(error.args[0])) from None
-        return graph.rewritten(variant.rewrite)
 
     def mistake(self, mistake_id: str) -> Mistake:
         for mistake in self.mistakes:

@@ -74,6 +74,22 @@ def test_solve_with_a_mistake(runner, tmp_path):
     assert result.stderr == ""
 
 
+def test_solve_steps_with_a_mistake_never_pair_the_correct_rule_with_a_mistaken_result(
+        runner, tmp_path):
+    """update_sign adds the step to W: its W line must not print the correct rule (which
+    subtracts) beside the added result, but the mistake's sentence; the lines it does not
+    change keep their formulas."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(FAMILIES["adam_update"].canonical))
+    result = runner.invoke(main, ["solve", "adam_update", "--params", str(path),
+                                  "--mistake", "update_sign", "--steps"])
+    assert result.exit_code == 0, result.output
+    steps = {line["name"]: line for line in json.loads(result.stdout)["steps"]}
+    assert steps["W"]["formula"] is None and steps["W"]["substituted"] is None
+    assert steps["W"]["mistake"] == "Added the step to W instead of subtracting it."
+    assert steps["V"]["formula"] and "mistake" not in steps["V"]
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (None, "no such file"),
     ("", "file is empty"),
