@@ -111,8 +111,10 @@ def generate(assignment_path: Path, roster_path: Path, out_dir: Path, *, pdf: bo
             jobs.append((label, *split_document(assignment_source), layout.pdf(student.id)))
             jobs.append((f"{label} answer key", *split_document(key_source),
                          layout.pdf(student.id, key=True)))
-        report.failures.extend(str(error) for error in build_class_pdfs(jobs))
-        report.pdfs.extend(job[-1] for job in jobs if job[-1].exists())
+        failures = build_class_pdfs(jobs)
+        report.failures.extend(str(error) for error in failures)
+        failed = {error.label for error in failures}  # an earlier PDF there is not this run's
+        report.pdfs.extend(job[-1] for job in jobs if job[0] not in failed)
     return report
 
 

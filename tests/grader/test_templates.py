@@ -439,3 +439,22 @@ def test_generate_builds_every_pdf_and_names_students_whose_names_change(tmp_pat
             text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                   check=True, timeout=COMPILE_TIMEOUT).stdout
             assert f"{shown} ({student})" in text, pdf
+
+
+@pytest.mark.slow
+def test_generate_counts_only_the_pdfs_it_wrote(tmp_path):
+    """A folder in the way of one student's PDF: is that student named, and the count the
+    PDFs this run wrote (3 of 4), not the paths that exist?"""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    _assignment(tmp_path, _canonical(["backprop"]))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\ns1,Ada\ns2,Alan\n")
+    out = tmp_path / "out"
+    (out / "pdf" / "s1.pdf").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "assignment.yaml"),
+                                       "--roster", str(roster), "--out", str(out)])
+    assert f"student s1 (Ada): cannot write {out / 'pdf' / 's1.pdf'}" in result.output
+    assert f"2 students, 3 PDFs written to {out}" in result.output
