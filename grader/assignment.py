@@ -14,6 +14,10 @@ from grader.errors import AssignmentError, GraderError, NoFiniteKeyError, ParamE
 from grader.family import Family
 from grader.tolerance import Tolerance, parse_tolerance
 
+MAX_LINE_TEXT = 500
+"""Characters in a title, course name or due date (printed on one line)."""
+MAX_INSTRUCTIONS = 10_000
+"""Characters in the instructions (printed as one paragraph)."""
 QUESTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}\Z")
 DEFAULT_FOLLOW_THROUGH_CREDIT = 1.0
 """Fraction of a part's points earned when it is right from the student's own earlier values."""
@@ -132,6 +136,7 @@ def load_assignment(path: Path) -> Assignment:
     instructions = raw.get("instructions") or ""
     if not isinstance(instructions, str):
         raise where.error("field 'instructions': expected text")
+    where.short_enough("instructions", instructions, MAX_INSTRUCTIONS)
     canvas_id = raw.get("canvas_assignment_id")
     if canvas_id is not None and not str(canvas_id).isdigit():
         raise where.error(f"field 'canvas_assignment_id': expected Canvas's numeric id, "
@@ -184,7 +189,8 @@ def _load_question(entry: Any, index: int, where: _Where, get_family, default_to
     part_tolerances = {str(part): q.tolerance(setting, tolerance, f"tolerance.parts.{part}")
                        for part, setting in parts_raw.items()}
     return Question(
-        id=question_id, family=family, title=str(entry.get("title") or family.title),
+        id=question_id, family=family,
+        title=q.short_enough("title", str(entry.get("title") or family.title), MAX_LINE_TEXT),
         points=q.points(entry.get("points")), params=params, randomize=dict(randomize),
         tolerance=tolerance, part_tolerances=part_tolerances,
         follow_through_credit=q.fraction(entry, "follow_through_credit", default_credit),
@@ -222,11 +228,18 @@ class _Where:
         if unknown:
             raise self.error(f"unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
 
-    def text(self, raw: Mapping, key: str) -> str:
+    def text(self, raw: Mapping, key: str, limit: int = MAX_LINE_TEXT) -> str:
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"field '{key}': expected text, got {_short(value)}")
-        return value.strip()
+        return self.short_enough(key, value.strip(), limit)
+
+    def short_enough(self, key: str, value: str, limit: int) -> str:
+        """Text the documents print on one line or in one paragraph, which TeX reads as one
+        line of at most 200,000 characters (escaping makes some characters 17)."""
+        if len(value) > limit:
+            raise self.error(f"field '{key}': {len(value):,} characters; at most {limit:,}")
+        return value
 
     def date(self, raw: Mapping, key: str) -> str:
         value = raw.get(key)

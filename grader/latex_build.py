@@ -71,6 +71,8 @@ DEFAULT_STRATEGY = "combined"
 LOG_ERRORS_QUOTED = 3
 LOG_CONTEXT_LINES = 12
 OUTPUT_TAIL_LINES = 8
+QUOTED_LINE_CHARACTERS = 300
+TEX_ERROR_IN_OUTPUT = re.compile(r"(?:^|\(\S*)(! .+)")
 INSTALL_HINT = "install TeX Live and latexmk with `bash scripts/setup`"
 
 REPRODUCIBLE_PREFIX = r"\pdftrailerid{}\pdfinfoomitdate=1 \pdfsuppressptexinfo=-1 "
@@ -343,14 +345,21 @@ def run_killing_group(command: Sequence[str], cwd: Path, output, timeout: float)
 
 
 def failure_lines(work: Path) -> tuple[str, ...]:
-    """The lines that explain a failed build: the log's errors, else latexmk's last words."""
+    """The lines that explain a failed build: the log's errors, else latexmk's last words;
+    each cut to `QUOTED_LINE_CHARACTERS` (TeX echoes the whole source line it stopped on)."""
     log = work / f"{JOBNAME}.log"
+    quoted: tuple[str, ...] = ()
     if log.is_file():
         quoted = log_errors(log.read_text(encoding="utf-8", errors="replace"))
-        if quoted:
-            return quoted
-    output = (work / "latexmk.out").read_text(encoding="utf-8", errors="replace")
-    return tuple(line for line in output.splitlines() if line.strip())[-OUTPUT_TAIL_LINES:]
+    if not quoted:  # TeX stopped before its log said why (a line longer than its buffer)
+        output = (work / "latexmk.out").read_text(encoding="utf-8", errors="replace")
+        lines = [line for line in output.splitlines() if line.strip()]
+        # An error there may follow the name of the file TeX was opening: "(./document.tex! ".
+        errors = [found.group(1) for found in map(TEX_ERROR_IN_OUTPUT.search, lines) if found]
+        quoted = tuple(errors[:LOG_ERRORS_QUOTED] or lines[-OUTPUT_TAIL_LINES:])
+    return tuple(line if len(line) <= QUOTED_LINE_CHARACTERS
+                 else f"{line[:QUOTED_LINE_CHARACTERS]}... ({len(line):,} characters)"
+                 for line in quoted)
 
 
 def log_errors(log: str) -> tuple[str, ...]:

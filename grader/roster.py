@@ -22,7 +22,10 @@ from grader.datafiles import decode_text
 from grader.errors import InputFileError, RosterError
 
 MAX_ROSTER_BYTES = 20_000_000
-STUDENT_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}\Z")
+MAX_ID = 64
+STUDENT_ID = re.compile(rf"^[A-Za-z0-9_@-][A-Za-z0-9._@-]{{0,{MAX_ID - 1}}}\Z")
+MAX_NAME = 200
+"""Characters in a student's name: it prints on one line of each document."""
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 PLAIN_ID_COLUMNS = ("id", "student_id", "Student ID", "ID")
 PLAIN_NAME_COLUMNS = ("name", "Name", "student_name", "Student")
@@ -89,8 +92,12 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
         record = dict(zip(header, (cell.strip() for cell in row), strict=False))
         student_id = record.get(column, "")
         if not STUDENT_ID.match(student_id):
-            raise RosterError(f"{path}: row {number}: student id {student_id!r} in column "
-                              f"'{column}' must be letters, digits, '.', '_', '-' or '@'")
+            raise RosterError(f"{path}: row {number}: student id {_short(student_id)} in "
+                              f"column '{column}' {_id_problem(student_id)}")
+        name = record.get(name_column, "")
+        if len(name) > MAX_NAME:
+            raise RosterError(f"{path}: row {number}: the name has {len(name):,} characters; "
+                              f"at most {MAX_NAME}")
         alike = seen.get(student_id.lower())
         if alike == student_id:
             raise RosterError(f"{path}: row {number}: student id '{student_id}' appears twice")
@@ -100,7 +107,7 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
                               "Windows and macOS")
         seen[student_id.lower()] = student_id
         students.append(Student(
-            id=student_id, name=record.get(name_column, "") or student_id,
+            id=student_id, name=name or student_id,
             canvas_id=record.get("ID", ""), sis_user_id=record.get("SIS User ID", ""),
             sis_login_id=record.get("SIS Login ID", ""), section=record.get("Section", ""),
             canvas=canvas,
@@ -156,6 +163,19 @@ def _default_id_column(path: Path, header: list[str], body: list[list[str]], can
         raise RosterError(f"{path}: no student id column (expected one of "
                           f"{', '.join(PLAIN_ID_COLUMNS)}, or pass --id-column)")
     return column
+
+
+def _id_problem(student_id: str) -> str:
+    """Why an id cannot name a student's folder, in words."""
+    if len(student_id) > MAX_ID:
+        return f"is {len(student_id):,} characters long; at most {MAX_ID}"
+    if student_id.startswith("."):
+        return "must not start with '.' (a hidden folder, or '.' and '..' themselves)"
+    return "must be letters, digits, '.', '_', '-' or '@'"
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
 
 
 def _first_present(header: list[str], candidates: tuple[str, ...]) -> str | None:

@@ -124,6 +124,14 @@ def test_a_broken_source_names_the_student_and_quotes_the_log(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_line_longer_than_texs_buffer_is_named_in_one_line(tmp_path):
+    """TeX stops on a source line of more than 200,000 characters before its log says why:
+    is its own error quoted, instead of latexmk's chatter?"""
+    with pytest.raises(LatexBuildError) as caught:
+        compile_tex(document("x" * 250_000), tmp_path / "long.pdf", label=LABEL)
+    assert caught.value.log_lines == ("! Unable to read an entire line---bufsize=200000.",)
+
+
 def test_an_existing_pdf_survives_a_failed_rebuild(tmp_path):
     """Is the earlier PDF left untouched, with no temporary file beside it, when a rebuild fails?"""
     out = tmp_path / "a.pdf"

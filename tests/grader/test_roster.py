@@ -82,6 +82,9 @@ def test_id_column_can_be_chosen(tmp_path):
     ("id;name\nS1;A\n", "the file separates its columns with semicolons; save it as CSV"),
     ("id\tname\nS1\tA\n", "the file separates its columns with tabs; save it as CSV"),
     ("id,name\nS1\n,A\n", "row 3: student id ''"),
+    ("id,name\n" + "a" * 300 + ",A\n", "is 300 characters long; at most 64"),
+    ("id,name\n.,A\n", "row 2: student id '.' in column 'id' must not start with '.'"),
+    ("id,name\nS1," + "&" * 201 + "\n", "row 2: the name has 201 characters; at most 200"),
 ])
 def test_bad_rosters_are_named(tmp_path, content, message):
     """Does a bad roster give an error naming the file and the row or column?"""
