@@ -90,7 +90,7 @@ def problems_command(family: str | None) -> None:
     from grader.catalog import describe_family
     from problems import FAMILIES, get_family
 
-    chosen = [get_family(family)] if family else list(FAMILIES.values())
+    chosen = [get_family(family)] if family is not None else list(FAMILIES.values())
     click.echo("\n\n".join(describe_family(each) for each in chosen))
 
 

@@ -109,8 +109,11 @@ class Integer(Field):
         if value != int(value):
             raise self.fail(f"expected a whole number, got {raw!r}")
         _check_range(self, value, self.minimum, self.maximum, False)
-        if abs(value) > LARGEST_WHOLE:
-            raise self.fail(f"must be at most {LARGEST_WHOLE:,} in size (2^53), got {value:g}")
+        # An int as written: 2^53 + 1 is 2^53 once made a float.
+        exact = raw if isinstance(raw, int) else value
+        if abs(exact) > LARGEST_WHOLE:
+            shown = f"{exact:,}" if isinstance(exact, int) else f"{exact:g}"
+            raise self.fail(f"must be at most {LARGEST_WHOLE:,} in size (2^53), got {shown}")
         return int(value)
 
 

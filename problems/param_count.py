@@ -254,8 +254,26 @@ def _layer_setting(rng: np.random.Generator, settings: Mapping[str, Any]) -> int
     return given
 
 
+KIND_SETTINGS = {"rnn_lm": ("biases",),
+                 "stacked_rnn": ("cell", "layers", "bias_convention", "head")}
+"""The randomization settings each kind reads (besides `kind`)."""
+
+
+def _refuse_other_kinds_settings(settings: Mapping[str, Any]) -> None:
+    """With `kind` given, a setting only the other kind reads would be ignored: refused."""
+    kind = settings.get("kind")
+    if kind not in KIND_SETTINGS:
+        return
+    for other, names in KIND_SETTINGS.items():
+        for name in names:
+            if other != kind and name not in KIND_SETTINGS[kind] and settings.get(name) is not None:
+                raise ParamError(name, f"randomization setting is for kind {other}, and this "
+                                       f"question's kind is {kind}")
+
+
 def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     """A count small enough for hand work: sizes up to 20, or stacks of 1-3 layers of 8-64."""
+    _refuse_other_kinds_settings(settings)
     kind = _pick(rng, settings, "kind", KINDS)
     if kind == "rnn_lm":
         raw: dict[str, Any] = {"kind": kind}

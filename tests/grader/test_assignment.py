@@ -121,6 +121,11 @@ def _randomized(family: str, settings: dict) -> dict:
 
 @pytest.mark.parametrize(("change", "message"), [
     (_randomized("adam_update", {"rows": -1}), "setting 'rows': expected a whole number"),
+    (_randomized("param_count", {"kind": "rnn_lm", "cell": "gru"}),
+     "parameter 'cell': randomization setting is for kind stacked_rnn, and this question's "
+     "kind is rnn_lm"),
+    (_randomized("param_count", {"kind": "stacked_rnn", "biases": True}),
+     "parameter 'biases': randomization setting is for kind rnn_lm"),
     (_randomized("adam_update", {"rows": 2.5}), "setting 'rows': expected a whole number"),
     (_randomized("adam_update", {"cols": "abc"}), "setting 'cols': expected a whole number"),
     (_randomized("adam_update", {"rows": 2000, "cols": 3000}), "from 1 to 6, got 2000"),

@@ -123,6 +123,8 @@ def test_unknown_family_and_mistake(runner, tmp_path):
     result = runner.invoke(main, ["solve", "adam_update", "--params", str(path),
                                   "--mistake", "typo"])
     assert result.exit_code == 1 and "has no mistake 'typo'" in result.output
+    result = runner.invoke(main, ["problems", ""])  # an empty name is no family, not all
+    assert result.exit_code == 1 and "unknown family ''" in result.output
 
 
 def test_every_command_has_help(runner):

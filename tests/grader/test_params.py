@@ -44,7 +44,11 @@ def test_fixed_sizes_are_checked():
     ("adam_update", {"t": 10**400}, "parameter 't': expected a finite number, got one beyond "
                                     "1.8e308"),
     ("adam_update", {"t": 2**60}, "parameter 't': must be at most 9,007,199,254,740,992 in "
-                                  "size (2^53), got 1.15292e+18"),
+                                  "size (2^53), got 1,152,921,504,606,846,976"),
+    ("adam_update", {"t": 2**53 + 1}, "parameter 't': must be at most 9,007,199,254,740,992 "
+                                      "in size (2^53), got 9,007,199,254,740,993"),
+    ("adam_update", {"t": 2e16}, "parameter 't': must be at most 9,007,199,254,740,992 in "
+                                 "size (2^53), got 2e+16"),
     ("rnn_gradient", {"n": 10**400}, "parameter 'n': expected a finite number, got one beyond"),
     ("param_count", {"vocab": 10**18}, "parameter 'vocab': must be at most 1000000, got 1e+18"),
     ("param_count", {"vocab": 1e30}, "parameter 'vocab': must be at most 1000000, got 1e+30"),
