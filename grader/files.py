@@ -65,7 +65,11 @@ def refusals_named(out_dir: Path) -> Iterator[None]:
     except OSError as error:
         if error.errno is None:  # not the file system's refusal: a bug, reported as one
             raise
-        raise GraderError(f"{out_dir}: cannot write the outputs there ({error.strerror})"
+        # The path refused when it lies in OUT (a file `variants` in the way of OUT/variants/
+        # is named, not OUT); a staging folder's path would mean nothing to the user.
+        named = Path(os.fsdecode(error.filename)) if error.filename else None
+        where = named if named is not None and named.is_relative_to(out_dir) else out_dir
+        raise GraderError(f"{where}: cannot write the outputs there ({error.strerror})"
                           ) from None
 
 

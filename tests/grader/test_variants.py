@@ -269,6 +269,17 @@ def test_an_output_under_a_file_is_one_message(tmp_path):
         generate(assignment, roster, tmp_path / "afile" / "sub", pdf=False)
 
 
+def test_a_file_in_the_way_of_an_output_folder_is_named(tmp_path):
+    """A plain file OUT/variants where generate makes its folder: is that file named, rather
+    than OUT, which the user would look at in vain?"""
+    assignment, roster = _setup(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "variants").write_text("")
+    with pytest.raises(GraderError) as caught:
+        generate(assignment, roster, tmp_path / "out", pdf=False)
+    assert str(caught.value).startswith(f"{tmp_path / 'out' / 'variants'}: cannot write")
+
+
 @pytest.mark.parametrize(("text", "problem"), [
     ("", "unreadable variants manifest: is empty"),
     ('{"q1": ', "unreadable variants manifest: malformed JSON at line 1: Expecting value"),
