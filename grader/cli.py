@@ -35,6 +35,11 @@ def reports_errors(command):
     return wrapper
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 student', '2 students'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _terminated(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
@@ -154,7 +159,8 @@ def generate_command(assignment_path: Path, roster_path: Path, id_column: str | 
         click.echo(f"warning: {warning}", err=True)
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
-    click.echo(f"{len(report.students)} students, {len(report.pdfs)} PDFs written to {out_dir}")
+    click.echo(f"{counted(len(report.students), 'student')}, "
+               f"{counted(len(report.pdfs), 'PDF')} written to {out_dir}")
     if report.failures:
         sys.exit(1)
 
@@ -191,7 +197,7 @@ def grading_summary(report) -> str:
     from grader.grade import grader_failures
 
     students = report.result.students
-    lines = [f"graded {len(students)} students into {report.out_dir}"]
+    lines = [f"graded {counted(len(students), 'student')} into {report.out_dir}"]
     if report.missing_folders:
         lines.append(f"no folder for: {', '.join(report.missing_folders)}")
     if report.result.unknown_folders:
@@ -270,8 +276,8 @@ def demo_command(out_dir: Path, no_pdf: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     for failure in generated.failures:
         click.echo(f"error: {failure}", err=True)
-    click.echo(f"generated {len(generated.students)} assignments and "
-               f"{len(generated.pdfs)} PDFs in {out_dir / 'generated'}")
+    click.echo(f"generated {counted(len(generated.students), 'assignment')} and "
+               f"{counted(len(generated.pdfs), 'PDF')} in {out_dir / 'generated'}")
     click.echo(grading_summary(report.graded))
     click.echo(f"open {out_dir / 'graded' / 'summary.html'} and "
                f"{out_dir / 'graded' / 'feedback'}/<student>.html")

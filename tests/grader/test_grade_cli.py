@@ -257,7 +257,7 @@ def test_the_roster_is_read_once_per_run(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--roster",
                                        str(roster), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert len(reads) == 1 and "graded 1 students" in result.output
+    assert len(reads) == 1 and "graded 1 student into" in result.output
 
 
 def test_rerun_is_byte_identical_and_replaces_outputs(tmp_path):
