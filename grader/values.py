@@ -62,10 +62,17 @@ def format_number(x: float, decimals: int = DISPLAY_DECIMALS) -> str:
     return _display_number(x) if decimals == DISPLAY_DECIMALS else _format(x, decimals)
 
 
+LARGE = 1e15
+"""From here on numbers are written with a power of ten: their digits past the 16th are
+float noise (a student's 1.7e308 once filled a message with 309 digits)."""
+
+
 def _format(x: float, decimals: int) -> str:
-    if x == int(x) and abs(x) < 1e15:
+    if not math.isfinite(x):
+        return str(x)
+    if x == int(x) and abs(x) < LARGE:
         return str(int(x))
-    if abs(x) >= 10 ** (-decimals + 2) or x == 0:
+    if x == 0 or 10 ** (-decimals + 2) <= abs(x) < LARGE:
         text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     mantissa, exponent = f"{x:.3e}".split("e")

@@ -458,3 +458,13 @@ def test_generate_counts_only_the_pdfs_it_wrote(tmp_path):
                                        "--roster", str(roster), "--out", str(out)])
     assert f"student s1 (Ada): cannot write {out / 'pdf' / 's1.pdf'}" in result.output
     assert f"2 students, 3 PDFs written to {out}" in result.output
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (1.7e308, "1.7e308"), (1e20, "1e20"), (-2.5e16, "-2.5e16"), (143.0, "143"),
+    (123456.789, "123456.789"), (0.2318, "0.2318"), (float("inf"), "inf"),
+])
+def test_large_numbers_are_written_with_a_power_of_ten(value, shown):
+    """A student's 1.7e308 in a follow-through message was written out as 309 digits: are
+    numbers from 1e15 on written with a power of ten, and ordinary ones as before?"""
+    assert format_number(value, 4) == shown
