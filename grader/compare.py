@@ -57,7 +57,8 @@ def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarr
     expected_array = np.asarray(expected, dtype=float)
     if not np.isfinite(expected_array).all():
         return np.zeros(expected_array.shape, dtype=bool)
-    gap = np.abs(given - expected_array)
+    with np.errstate(over="ignore"):  # 1e308 - (-1e308) is inf: far outside, as it should be
+        gap = np.abs(given - expected_array)
     if allowance is None or not is_numeric(expected):
         return gap <= FLOAT_SLACK * np.maximum(1.0, np.abs(expected_array))
     return gap <= allowance * (1 + FLOAT_SLACK) + 1e-12
