@@ -76,7 +76,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _described(error: Exception) -> str:
+def parser_error_words(error: Exception) -> str:
     """What a parser's exception means, in words (not Python's advice on its own limits)."""
     if isinstance(error, RecursionError):
         return "nested too deeply"
@@ -121,7 +121,7 @@ def _parse_toml(text: str, path: Path | str) -> Any:
             raise _control_character(path, text, line_start + int(where[2]) - 1) from None
         raise _malformed(path, "TOML", str(error)) from None
     except (RecursionError, ValueError) as error:
-        raise _malformed(path, "TOML", _described(error)) from None
+        raise _malformed(path, "TOML", parser_error_words(error)) from None
 
 
 class DuplicateKeyError(ValueError):
@@ -138,7 +138,7 @@ def _parse_json(text: str, path: Path | str) -> Any:
             raise _control_character(path, text, error.pos) from None
         raise _malformed(path, "JSON", error.msg, f" at line {error.lineno}") from None
     except (RecursionError, ValueError) as error:  # ValueError: more than 4,300 digits
-        raise _malformed(path, "JSON", _described(error)) from None
+        raise _malformed(path, "JSON", parser_error_words(error)) from None
     try:  # "\ud800" alone is valid JSON but no text: it could not be written anywhere
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -219,7 +219,7 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
         # PyYAML raises plain ValueError, without a place, for impossible dates (2001-13-45).
         raise _impossible_date(path, text, error) or _malformed(path, "YAML",
-                                                                _described(error)) from None
+                                                                parser_error_words(error)) from None
     if _more_values_than(document, 2 * len(text) + 16):
         raise InputFileError(path, "YAML aliases (*name) repeat its content far beyond the "
                                    "file's own size; write the values out instead")

@@ -60,6 +60,7 @@ def _finalize_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+@functools.lru_cache(maxsize=1024)  # the same ids and part names for every student
 def yaml_key(text: str) -> str:
     """A mapping key written so that YAML reads it back as this very text: plain when it
     does, else single-quoted (a question id `null`, `true` or `1` would come back as None, a

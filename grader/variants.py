@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.assignment import Assignment, Question
+from grader.datafiles import parser_error_words
 from grader.errors import GraderError, InputFileError, NoFiniteKeyError, ParamError
 from grader.fairness import is_fair
 from grader.files import write_text_atomic
@@ -93,11 +94,8 @@ def read_manifest(path: Path, assignment: Assignment) -> dict[str, QuestionVaria
         problem = ("is empty" if not text.strip() else f"malformed JSON at line {error.lineno}: "
                    f"{error.msg}")
         raise _unreadable(path, problem) from None
-    except RecursionError:
-        raise _unreadable(path, "nested too deeply") from None
-    except ValueError as error:  # NaN or Infinity, or an integer of more than 4,300 digits
-        problem = (str(error) if isinstance(error, _NonFinite)
-                   else "a number with more than 4,300 digits")
+    except (RecursionError, ValueError) as error:  # also NaN, Infinity, 4,300 digits
+        problem = str(error) if isinstance(error, _NonFinite) else parser_error_words(error)
         raise _unreadable(path, problem) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(path, f"unreadable variants manifest ({error})") from None
