@@ -265,9 +265,9 @@ def _refuse_other_kinds_settings(settings: Mapping[str, Any]) -> None:
     if kind not in KIND_SETTINGS:
         return
     for other, names in KIND_SETTINGS.items():
-        for name in names:
-            if other != kind and name not in KIND_SETTINGS[kind] and settings.get(name) is not None:
-                raise ParamError(name, f"randomization setting is for kind {other}, and this "
+        given = [name for name in names if settings.get(name) is not None]
+        if other != kind and given:
+            raise ParamError(given[0], f"randomization setting is for kind {other}, and this "
                                        f"question's kind is {kind}")
 
 
