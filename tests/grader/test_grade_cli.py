@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.demo import DEMO_ASSIGNMENT, DEMO_ROSTER, DEMO_SUBMISSIONS
+from grader.values import significant
 from tests.conftest import BILLION_LAUGHS_YAML, GOLDENS_DIR, assert_matches_golden
 
 ASSIGNMENT = {
@@ -42,21 +43,58 @@ def test_demo_results_match_the_golden(demo_run, update_goldens):
                           (out / "graded" / "results.json").read_text(), update_goldens)
 
 
-def test_outputs_are_the_same_on_a_cpu_without_vector_extensions(demo_run, tmp_path):
-    """Do generic kernels (no AVX2 or AVX-512 in NumPy, a generic core in OpenBLAS), as on an
-    older CPU, give every output file of the demo byte for byte?"""
+def _run_grader(args: list[str], generic_kernels: bool = False) -> subprocess.CompletedProcess:
+    """grader ARGS in a new process; with generic_kernels, as on an older CPU: no AVX2 or
+    AVX-512 in NumPy and a generic core (no fused multiply-add) in OpenBLAS."""
     from numpy._core import _multiarray_umath
 
-    env = {**os.environ, "OPENBLAS_CORETYPE": "Prescott",
-           "NPY_DISABLE_CPU_FEATURES": " ".join(_multiarray_umath.__cpu_dispatch__)}
-    out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-c", "from grader.cli import main; main()", "demo",
-                          "--no-pdf", "--out", str(out)], env=env, capture_output=True, text=True)
+    env = dict(os.environ)
+    if generic_kernels:
+        env.update({"OPENBLAS_CORETYPE": "Prescott",
+                    "NPY_DISABLE_CPU_FEATURES": " ".join(_multiarray_umath.__cpu_dispatch__)})
+    run = subprocess.run([sys.executable, "-c", "from grader.cli import main; main()", *args],
+                         env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_outputs_are_the_same_on_a_cpu_without_vector_extensions(demo_run, tmp_path):
+    """Do generic kernels, as on an older CPU, give every output file of the demo byte for
+    byte?"""
+    out = tmp_path / "out"
+    _run_grader(["demo", "--no-pdf", "--out", str(out)], generic_kernels=True)
     files = sorted(p.relative_to(demo_run[0]) for p in demo_run[0].rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     for relative in files:
         assert (out / relative).read_bytes() == (demo_run[0] / relative).read_bytes(), relative
+
+
+LSTM_WITH_A_PAPER_ZERO = {
+    "W_f": [[0.6, 0.9], [1.0, -0.4], [0.1, 0.0]],
+    "U_f": [[0.0, 0.6, 0.8], [-0.8, -0.4, -0.2], [0.1, 0.8, 0.3]], "b_f": [0.5, -0.1, 0.0],
+    "W_i": [[1.0, 0.3], [-0.8, 0.8], [-0.5, 0.7]],
+    "U_i": [[-0.9, 0.4, -0.9], [-0.1, -0.6, 0.3], [-0.1, 0.3, 0.5]], "b_i": [0.1, -0.3, 0.1],
+    "W_c": [[0.6, 0.4], [-0.3, 0.6], [-0.9, 0.9]],
+    "U_c": [[0.9, -0.3, -0.3], [0.3, 0.3, -0.9], [1.0, 0.8, 0.2]], "b_c": [0.0, 0.0, 0.3],
+    "W_o": [[0.7, -1.0], [-1.0, 0.0], [-1.0, 0.6]],
+    "U_o": [[-1.0, -0.7, 0.9], [-0.6, -1.0, 0.9], [-0.5, 0.4, -0.3]], "b_o": [-0.2, -0.4, 0.4],
+    "x": [[-0.6, 0.9], [0.1, -0.3]], "y": [[-0.6, 0.5, -0.9], [-0.6, -0.9, -0.5]],
+    "loss": "abs",
+}
+"""A sampled instance (hidden 3) whose W_c x_1 + b_c is 0 in its first unit: the float sum
+leaves 6.9e-17 with AVX2 kernels and 5.6e-17 with generic ones."""
+
+
+def test_keys_are_the_same_on_a_cpu_without_vector_extensions(tmp_path):
+    """Does an instance with a gate sum of 0 on paper solve to the same key as written to
+    files (10 significant digits), 0 there, with and without vector kernels?"""
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(LSTM_WITH_A_PAPER_ZERO))
+    args = ["solve", "lstm_forward", "--params", str(params)]
+    plain, generic = (json.loads(_run_grader(args, generic_kernels=generic).stdout)
+                      for generic in (False, True))
+    assert significant(plain) == significant(generic)
+    assert plain["c_tilde_1"][0] == 0 and generic["c_tilde_1"][0] == 0
 
 
 def test_results_follow_the_spec(demo_run):
