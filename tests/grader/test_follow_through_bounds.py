@@ -50,3 +50,40 @@ def test_believable_caps_at_a_share_of_the_value_and_never_below_the_keys():
     assert believable(0.0, 1e6, 0.002) == 0.002            # the key's own allowance stays
     assert believable(100.0, 0.3, 0.5) == 0.3              # small allowances unchanged
     assert believable([100.0, 1.0], [1e6, 0.01], [0.5, 0.5]).tolist() == [25.0, 0.01]
+
+
+RIGHT_COUNTS = {"embedding": 48, "input": 30, "recurrent": 25}
+"""Three of the four counts of param_count's canonical instance (output is 40, total 143)."""
+
+
+@pytest.mark.parametrize(("output", "total"), [
+    (40.5, 143.5),            # half a parameter
+    (5e-324, 103),            # 103 + 5e-324 is 103 in floats
+    (1e17, 1e17),             # 1e17 + 103 is 1e17 again: beyond 2^53 floats skip whole numbers
+    ("100000000000000003", "100000000000000106"),
+])
+def test_a_total_of_counts_that_are_no_counts_earns_no_follow_through(tmp_path, output, total):
+    """Counts are whole numbers: a total adding up a non-whole or inexact own count is
+    incorrect, though its arithmetic checks out in floats."""
+    question, params = _question(tmp_path, "param_count")
+    parts = grade_question(question, params,
+                           {**RIGHT_COUNTS, "output": output, "total": total}).parts
+    assert (parts["output"].status, parts["total"].status) == ("incorrect", "incorrect")
+
+
+def test_a_total_of_whole_wrong_counts_still_follows_through(tmp_path):
+    """An own output count of 41 (whole, wrong) still carries its total 144."""
+    question, params = _question(tmp_path, "param_count")
+    parts = grade_question(question, params, {**RIGHT_COUNTS, "output": 41, "total": 144}).parts
+    assert parts["total"].status == "follow_through"
+
+
+def test_usable_as_input_judges_counts_only():
+    import numpy as np
+
+    from grader.grading import usable_as_input
+
+    assert usable_as_input(0.5, np.asarray(0.7))            # measurements are any number
+    assert usable_as_input([2, 3], np.asarray([1, 1]))
+    assert not usable_as_input([2, 3.5], np.asarray([1, 1]))
+    assert usable_as_input(2 ** 53, np.asarray(1)) and not usable_as_input(2.0 ** 54, np.asarray(1))
