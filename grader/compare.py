@@ -22,6 +22,13 @@ class Reading:
 
     value: Any
     problem: str | None = None
+    usable: bool = True
+    """Whether the value may stand in for the key in the steps after it (follow-through).
+
+    An answer to a whole-number part (a count) that is not a whole number within +-2^53 is no
+    count: 40.5 or 5e-324 parameters, or 1e17, where 1e17 + 103 is 1e17 again in floats. The
+    steps after it are not re-run from it, so a total that adds it up earns no follow-through.
+    """
 
 
 def read_given(given: Any, expected: Any, words) -> Reading:
@@ -36,12 +43,16 @@ def read_given(given: Any, expected: Any, words) -> Reading:
         integer = array.dtype.kind in "iu"
         value = to_array(given, array.shape, integer=integer)
         if array.ndim:
-            return Reading(value)
+            return Reading(value, usable=not integer or _whole_numbers(value))
         number = float(value)  # a count given as 143.5 stays 143.5: wrong, not 143
         whole = integer and number.is_integer() and abs(number) <= LARGEST_WHOLE
-        return Reading(int(number) if whole else number)
+        return Reading(int(number) if whole else number, usable=whole or not integer)
     except AnswerError as error:
         return Reading(None, str(error))
+
+
+def _whole_numbers(array: np.ndarray) -> bool:
+    return bool(np.all((array == np.round(array)) & (np.abs(array) <= LARGEST_WHOLE)))
 
 
 def matches(given: Any, expected: Any, allowance: np.ndarray | None) -> np.ndarray:

@@ -24,7 +24,6 @@ from grader.allowance import allowances, least_allowances
 from grader.assignment import Question
 from grader.compare import FLOAT_SLACK, every, matches, read_given, share
 from grader.graph import Graph
-from grader.params import LARGEST_WHOLE
 from grader.results import PartResult, QuestionResult, Solution
 from grader.values import to_jsonable
 
@@ -176,7 +175,7 @@ class _QuestionGrading:
         self.readings = {part: read_given(given[part], env[part], words)
                          for part in instance.parts if given.get(part) is not None}
         self.usable = {part: reading.value for part, reading in self.readings.items()
-                       if not reading.problem and usable_as_input(reading.value, env[part])}
+                       if not reading.problem and reading.usable}
         self._from_own: dict[str, tuple[Any, np.ndarray | None] | None] = {}
         self._own: tuple[dict, dict] | None = None
         self._mistaken: list[tuple[str, Graph, _Rerun, _Rerun]] | None = None
@@ -422,19 +421,6 @@ def as_shown(value: Any, depth: int = 0) -> Any:
                 for key, entry in list(value.items())[:20]}
     text = str(value)
     return text if len(text) <= MAX_SHOWN_TEXT else text[:MAX_SHOWN_TEXT] + "..."
-
-
-def usable_as_input(value: Any, expected: Any) -> bool:
-    """Whether a read answer may stand in for the key in the steps after it.
-
-    An answer to a whole-number part (a count) that is not a whole number within +-2^53 is no
-    count: 40.5 or 5e-324 parameters, or 1e17, where 1e17 + 103 is 1e17 again in floats. The
-    steps after it are not re-run from it, so a total that adds it up earns no follow-through.
-    """
-    if getattr(expected, "dtype", None) is None or expected.dtype.kind not in "iu":
-        return True
-    array = np.asarray(value, dtype=float)
-    return bool(np.all((array == np.round(array)) & (np.abs(array) <= LARGEST_WHOLE)))
 
 
 FOLLOW_THROUGH_MAX_RELATIVE = 0.25

@@ -78,12 +78,15 @@ def test_a_total_of_whole_wrong_counts_still_follows_through(tmp_path):
     assert parts["total"].status == "follow_through"
 
 
-def test_usable_as_input_judges_counts_only():
+def test_only_counts_that_are_whole_numbers_are_usable():
+    """Measurements are usable whatever they are; counts only as whole numbers up to 2^53."""
     import numpy as np
 
-    from grader.grading import usable_as_input
+    from grader.compare import read_given
 
-    assert usable_as_input(0.5, np.asarray(0.7))            # measurements are any number
-    assert usable_as_input([2, 3], np.asarray([1, 1]))
-    assert not usable_as_input([2, 3.5], np.asarray([1, 1]))
-    assert usable_as_input(2 ** 53, np.asarray(1)) and not usable_as_input(2.0 ** 54, np.asarray(1))
+    def usable(given, expected) -> bool:
+        return read_given(given, np.asarray(expected), {}).usable
+
+    assert usable(0.5, 0.7) and usable([0.5, 1e300], [0.7, 0.1])
+    assert usable([2, 3], [1, 1]) and not usable([2, 3.5], [1, 1])
+    assert usable(2 ** 53, 1) and not usable(2.0 ** 54, 1) and not usable("40.5", 1)
