@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,8 +85,40 @@ def views(assignment: Assignment, variants: dict[str, QuestionVariant]) -> list[
             for number, question in enumerate(assignment.questions, start=1)]
 
 
+def answer_forms(questions: list[QuestionView]) -> frozenset[str]:
+    """What the answers asked for hold, so instructions name only what applies: `decimals`
+    (a number that is not whole, or a claim such as a test MSE), `vectors`, `matrices`."""
+    forms = set()
+    for question in questions:
+        for part in question.answer_keys:
+            value = question.answers.get(part)
+            if value is None:
+                forms.add("decimals")
+            elif not isinstance(value, str):
+                array = np.asarray(value)
+                if array.dtype.kind == "f":
+                    forms.add("decimals")
+                if array.ndim:
+                    forms.add("vectors" if array.ndim == 1 else "matrices")
+    return frozenset(forms)
+
+
+def answers_file_guide(forms: frozenset[str]) -> list[str]:
+    """The answers file's opening comment lines: how to write what this assignment asks."""
+    decimals = ", up to 4 decimal places" if "decimals" in forms else ""
+    shapes = {frozenset(): "", frozenset({"vectors"}): " Vectors as lists.",
+              frozenset({"matrices"}): " Matrices row by row as nested lists.",
+              frozenset({"vectors", "matrices"}):
+                  " Matrices row by row as nested lists, vectors as lists."}
+    text = (f"Replace every null with your answer{decimals}."
+            f"{shapes[forms & {'vectors', 'matrices'}]} Keep the keys exactly as they are.")
+    return textwrap.wrap(text, width=84)
+
+
 def _context(assignment: Assignment, student: Student, questions: list[QuestionView]) -> dict:
-    return {"assignment": assignment, "student": student, "questions": questions}
+    forms = answer_forms(questions)
+    return {"assignment": assignment, "student": student, "questions": questions,
+            "forms": forms, "guide": answers_file_guide(forms)}
 
 
 def assignment_tex(assignment: Assignment, student: Student, questions: list[QuestionView]) -> str:

@@ -299,3 +299,34 @@ def test_an_empty_or_cut_manifest_is_named_in_words(tmp_path, text, problem):
     with pytest.raises(InputFileError) as caught:
         read_manifest(manifest, load_assignment(assignment_path))
     assert str(caught.value).startswith(f"{manifest}: {problem}")
+
+
+@pytest.mark.parametrize(("family", "decimals", "matrices"), [
+    ("lstm_concepts", False, False),   # T or F only
+    ("param_count", False, False),     # whole numbers
+    ("adam_update", True, True),
+])
+def test_instructions_name_only_the_answer_forms_asked(tmp_path, family, decimals, matrices):
+    """Do the assignment and its answers file ask for 4 decimal places, and explain matrices,
+    only when some answer is such a number or a matrix?"""
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    document = yaml.safe_load(assignment.read_text())
+    document["questions"] = [{"id": "q1", "family": family, "points": 4}]
+    assignment.write_text(yaml.safe_dump(document))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    answers = (tmp_path / "out" / "answers" / "a1.yaml").read_text()
+    tex = (tmp_path / "out" / "tex" / "a1.tex").read_text()
+    assert ("4 decimal places" in answers) == ("4 decimal places" in tex) == decimals
+    assert ("Matrices row by row" in answers) == ("matrices row by row" in tex) == matrices
+    assert "# Replace every null with your answer" in answers
+    assert "Keep the keys exactly as they are." in answers
+
+
+def test_answers_file_guide_wraps_as_it_always_has():
+    from grader.documents import answers_file_guide
+
+    assert answers_file_guide(frozenset({"decimals", "vectors", "matrices"})) == [
+        "Replace every null with your answer, up to 4 decimal places. Matrices row by row as",
+        "nested lists, vectors as lists. Keep the keys exactly as they are."]
+    assert answers_file_guide(frozenset()) == [
+        "Replace every null with your answer. Keep the keys exactly as they are."]
