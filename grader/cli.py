@@ -12,6 +12,7 @@ import click
 
 from grader import __version__
 from grader.errors import GraderError, debugging
+from grader.values import counted
 
 
 def reports_errors(command):
@@ -33,11 +34,6 @@ def reports_errors(command):
             sys.exit(1)
 
     return wrapper
-
-
-def counted(number: int, noun: str) -> str:
-    """'1 student', '2 students'."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _terminated(signum, frame) -> None:

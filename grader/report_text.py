@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from grader.render import TEMPLATES_DIR
-from grader.values import format_number
+from grader.values import counted, format_number, isolated
 
 MAX_SHOWN_CHARS = 300
 """Longer given text (junk, pasted essays) is cut to this many characters."""
@@ -31,10 +31,13 @@ MAX_SHOWN_ENTRIES = 400
 @functools.cache
 def html_environment() -> jinja2.Environment:
     """HTML templates: every interpolated value is escaped unless it is Markup (our MathML)."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
+    environment.filters["counted"] = counted
+    environment.filters["isolated"] = isolated
+    return environment
 
 
 class MarkdownText(str):
@@ -86,6 +89,7 @@ def markdown_environment() -> jinja2.Environment:
         "cellcode": lambda text: md_code(text, in_table=True),
         # LaTeX from the problem bank (trusted) inside $`...`$ or a ```math block.
         "latex": MarkdownText,
+        "isolated": isolated,
     })
     return environment
 

@@ -164,3 +164,15 @@ def latex_escape(text: str) -> str:
     text = str(text)
     escaped = text.translate(_ESCAPES) if text.isascii() else _BEYOND_ASCII(text)
     return _LIGATURE_HYPHEN.sub("-{}", escaped) if "--" in escaped else escaped
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 student', '2 students' (in messages and in the summary page, `counted` there)."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def isolated(text: str) -> str:
+    """Text between Unicode's first-strong isolate and its pop (U+2068, U+2069), so a name
+    holding a right-to-left override (U+202E) or written right to left cannot reorder the
+    text after it, where markup cannot isolate it: a page title, Markdown."""
+    return f"\u2068{text}\u2069"

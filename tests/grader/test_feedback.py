@@ -144,6 +144,22 @@ def test_hostile_names_are_escaped(graded, hostile):
     assert not re.search(r"(?<!\\)<|(?<![\\\n])>|(?<!\\)\]\(", outside)
 
 
+def test_a_right_to_left_override_in_a_name_is_isolated(graded):
+    """A name holding U+202E cannot reorder the text after it: in the HTML body it sits in
+    <bdi>, in the page title and the Markdown between U+2068 and U+2069 (markup cannot go
+    there), and nowhere else."""
+    from dataclasses import replace
+
+    student = next(s for s in graded.students if s.student.id == "s1")
+    name = "\u202eevil"
+    html, markdown = render_feedback(
+        graded.assignment, replace(student, student=replace(student.student, name=name)))
+    assert f"<strong><bdi>{name}</bdi></strong>" in html
+    assert f"feedback for \u2068{name}\u2069</title>" in html
+    assert html.count(name) == 2 and markdown.count(f"\u2068{name}\u2069") == 1
+    assert markdown.count(name) == 1
+
+
 def test_hostile_given_values_are_escaped(graded):
     """Are junk answers (tags, Markdown, nested lists, long text) shown as inert, cut text?"""
     html, markdown = _pages(graded, "s5")

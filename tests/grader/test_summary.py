@@ -121,9 +121,9 @@ def test_summary_lists_flags_strays_and_unusable_students(tiny):
     flags = [Flag(student="B", question="logic", other="A", parts=("truth_table", "gate"))]
     html = summary_html(tiny, flags)
     flag_rows = re.search(r"<h2>Integrity flags</h2>(.*?)<h2>", html, re.S).group(1)
-    assert "<code>B</code> &lt;b&gt;Bee&lt;/b&gt;" in flag_rows
+    assert "<code>B</code> <bdi>&lt;b&gt;Bee&lt;/b&gt;</bdi>" in flag_rows  # escaped, isolated
     assert "<code>truth_table</code>, <code>gate</code>" in flag_rows
-    assert "<code>A</code> Ada" in flag_rows
+    assert "<code>A</code> <bdi>Ada</bdi>" in flag_rows
     assert "<code>&lt;i&gt;stray&lt;/i&gt;</code>" in html and "<code>zz</code>" in html
     assert [s.student.id for s, _ in unusable_students(tiny)] == ["E", "F"]
     assert "no submission folder E/" in html and "O&#39;Brien &amp; Co_1" in html
@@ -156,3 +156,4 @@ def test_summary_is_deterministic_and_self_contained(tiny):
     assert first.count("<svg") == 2 and "<?xml" not in first
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", first, re.I)
     assert not re.search(r"<(script|link|iframe|img)\b", first, re.I)
+
