@@ -216,6 +216,13 @@ def _number(value: float | None, digits: int = 2) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
+def pooled_questions(questions: Sequence[Question]) -> list[str]:
+    """Ids of the true-or-false questions whose statements each student draws for themselves
+    (sampled, not fixed): a part's row there pools different statements."""
+    return [question.id for question in questions
+            if question.family.claims is not None and question.params is None]
+
+
 def summary_context(result: ClassResult, flags: Sequence[Flag],
                     stats: Sequence[PartStats] | None = None) -> dict:
     """Everything summary.html prints, figures excepted (`stats`: the result's
@@ -242,6 +249,7 @@ def summary_context(result: ClassResult, flags: Sequence[Flag],
                    "low": s.discrimination is not None and s.discrimination < LOW_DISCRIMINATION}
                   for s in stats],
         "mistake_parts": [s for s in stats if s.mistakes or s.unexplained],
+        "pooled": pooled_questions(result.assignment.questions),
         "statuses": [(status, STATUS_LABELS[status]) for status in STATUSES],
         "flags": flag_rows,
         "unusable": unusable_students(result),

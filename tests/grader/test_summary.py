@@ -157,3 +157,22 @@ def test_summary_is_deterministic_and_self_contained(tiny):
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", first, re.I)
     assert not re.search(r"<(script|link|iframe|img)\b", first, re.I)
 
+
+
+def test_rows_that_pool_each_students_own_statements_say_so(tmp_path, tiny):
+    """A sampled true-or-false question gives each student their own statements: is the
+    summary's note there for it, and for no fixed question?"""
+    from grader.demo import DEMO_ASSIGNMENT
+    from grader.summary import pooled_questions
+
+    assert pooled_questions(load_assignment(DEMO_ASSIGNMENT).questions) == ["concepts"]
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(yaml.safe_dump({
+        "title": "T", "course": "DL", "due": "x", "seed": 1,
+        "questions": [{"id": "tf", "family": "lstm_concepts", "points": 4,
+                       "params": to_jsonable(dict(get_family("lstm_concepts").canonical))},
+                      {"id": "tf2", "family": "lstm_concepts", "points": 4}]}))
+    assert pooled_questions(load_assignment(fixed).questions) == ["tf2"]
+    assert "pools different statements" not in summary_html(tiny, [])
+    pooled = ClassResult(load_assignment(fixed), [], [])
+    assert "draws their own statements in <code>tf2</code>:" in summary_html(pooled, [])
