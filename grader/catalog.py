@@ -73,14 +73,16 @@ def solve_params(family: Family, params: Params, steps: bool = False,
     correct rule's) but the mistake's sentence; the steps after it show the mistaken numbers
     going through the correct rules.
     """
-    correct = family.build(params)
-    graph = correct if mistake is None else correct.rewritten(family.rewrite(mistake))
+    correct = graph = family.build(params)
+    if mistake is not None:
+        made, variant = family.mistake_variant(mistake)
+        graph = correct.rewritten(variant.rewrite)
     answers = null_if_not_finite(to_jsonable(graph.answers()))
     if not steps:
         return answers
     lines = [asdict(line) for line in graph.worked()]
     if mistake is not None:
-        description = family.mistake(mistake.partition(":")[0]).description
+        description = made.description
         for line, before, after in zip(lines, correct.steps, graph.steps, strict=True):
             if after is not before:  # a rewrite returns the steps it leaves as they were
                 line.update(formula=None, substituted=None, mistake=description)

@@ -217,7 +217,9 @@ def grading_summary(report) -> str:
 
 def leftover_warning(folder: Path, out_dir: Path) -> str:
     """What to do with a hidden folder beside OUT that an earlier run left behind."""
-    if ".previous-" in folder.name:
+    from grader.files import leftover_kind
+
+    if leftover_kind(out_dir, folder) == "previous":
         return (f"warning: {folder} holds the outputs of {out_dir} before a run that was "
                 "killed mid-swap (kill -9); if they are not needed, delete it")
     return (f"warning: {folder} is the unfinished output of a grade run that was killed "

@@ -75,9 +75,14 @@ class Family:
 
     def rewrite(self, mistake: str) -> Rewrite:
         """The rewrite of a mistake given as ``id`` or ``id:variant`` (the first variant)."""
+        return self.mistake_variant(mistake)[1].rewrite
+
+    def mistake_variant(self, mistake: str) -> tuple[Mistake, Variant]:
+        """The mistake and variant named ``id`` or ``id:variant`` (the first variant)."""
         mistake_id, _, variant_name = mistake.partition(":")
+        found = self.mistake(mistake_id)
         try:
-            return self.mistake(mistake_id).variant(variant_name or None).rewrite
+            return found, found.variant(variant_name or None)
         except KeyError as error:
             raise UnknownMistakeError(str(error.args[0])) from None
 

@@ -104,6 +104,12 @@ def leftover_folders(out_dir: Path) -> list[Path]:
                   if entry.name.startswith(prefixes) and entry.is_dir())
 
 
+def leftover_kind(out_dir: Path, folder: Path) -> str:
+    """"previous" for a leftover holding OUT's old outputs, "staging" for unfinished new ones."""
+    return "previous" if folder.name.startswith(_sibling_prefix(out_dir, "previous")) \
+        else "staging"
+
+
 def _build_and_swap(out_dir: Path, write) -> None:
     import shutil
 
