@@ -10,7 +10,6 @@ infinity are never accepted. Nothing submitted is executed: YAML is read with sa
 
 from __future__ import annotations
 
-import datetime
 import math
 import os
 import re
@@ -23,6 +22,7 @@ import numpy as np
 
 from grader.datafiles import DATA_SUFFIXES, MAX_DATA_FILE_BYTES, read_data_file
 from grader.errors import InputFileError
+from grader.values import kind_in_words
 
 ANSWERS_NAMES = tuple(f"answers{suffix}" for suffix in DATA_SUFFIXES)
 MAX_ANSWERS_BYTES = 1_000_000
@@ -128,7 +128,7 @@ def read_answers(folder: Path, root: Path) -> AnswersFile:
         return AnswersFile(path, None, f"{label}: the file holds no answers (only {only})")
     if not isinstance(raw, Mapping):
         return AnswersFile(path, None, f"{label}: expected a mapping of question ids to parts, "
-                                       f"got {_describe(raw)}")
+                                       f"got {kind_in_words(raw)}")
     return AnswersFile(path, {str(key): value for key, value in raw.items()},
                        note=_ignored_note(folder, found) if len(found) > 1 else None)
 
@@ -161,7 +161,7 @@ def to_number(value: Any, integer: bool = False) -> float:
     elif value is None:
         raise AnswerError("no value given (null)")
     else:
-        raise AnswerError(f"expected a number, got {_describe(value)}")
+        raise AnswerError(f"expected a number, got {kind_in_words(value)}")
     if not math.isfinite(number):
         raise AnswerError(NOT_FINITE)
     return number
@@ -223,30 +223,6 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return f"a {' x '.join(map(str, shape))} matrix"
 
 
-SHOWN_TEXT_CHARS = 30
-
-
-def _describe(value: Any) -> str:
-    """What kind of value was given, in words (never a Python type's name)."""
-    if value is None:
-        return "null (no value)"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        text = " ".join(value.split())
-        cut = "…" if len(text) > SHOWN_TEXT_CHARS else ""
-        return f"text '{text[:SHOWN_TEXT_CHARS]}{cut}'"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, datetime.date):
-        return "a date"
-    return "binary data" if isinstance(value, bytes) else "a value of another kind"
-
-
 def to_word(value: Any, aliases: Mapping[str, str]) -> str:
     """A given word in its canonical spelling (case and aliases forgiven), or AnswerError."""
     if isinstance(value, bool):
@@ -254,7 +230,7 @@ def to_word(value: Any, aliases: Mapping[str, str]) -> str:
     elif isinstance(value, str | int | float):
         text = str(value)
     else:
-        raise AnswerError(f"expected a word, got {_describe(value)}")
+        raise AnswerError(f"expected a word, got {kind_in_words(value)}")
     key = " ".join(text.split()).lower()
     if key in aliases:
         return aliases[key]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import ParamError
+from grader.values import kind_in_words
 
 REQUIRED = object()
 """Marks a field without a default: the parameter must be given."""
@@ -38,7 +39,7 @@ class Field:
 
 def _as_real(field: Field, raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise field.fail(f"expected a number, got {_kind_of(raw)}")
+        raise field.fail(f"expected a number, got {kind_in_words(raw)}")
     try:
         value = float(raw)
     except OverflowError:  # an integer past float's range: 1.8e308
@@ -46,20 +47,6 @@ def _as_real(field: Field, raw: Any) -> float:
     if not math.isfinite(value):
         raise field.fail(f"expected a finite number, got {raw!r}")
     return value
-
-
-def _kind_of(raw: Any) -> str:
-    if raw is None:
-        return "nothing (null)"
-    if isinstance(raw, bool):
-        return f"a boolean ({raw})"
-    if isinstance(raw, str):
-        return f"text {raw[:40]!r}"
-    if isinstance(raw, list | tuple):
-        return "a list"
-    if isinstance(raw, Mapping):
-        return "a mapping"
-    return type(raw).__name__
 
 
 def _check_range(field: Field, value: float, minimum, maximum, exclusive_minimum: bool) -> None:
@@ -126,7 +113,7 @@ class Flag(Field):
 
     def parse(self, raw: Any, dims: Dims) -> bool:
         if not isinstance(raw, bool):
-            raise self.fail(f"expected true or false, got {_kind_of(raw)}")
+            raise self.fail(f"expected true or false, got {kind_in_words(raw)}")
         return raw
 
 
@@ -141,7 +128,7 @@ class Choice(Field):
 
     def parse(self, raw: Any, dims: Dims) -> str:
         if not isinstance(raw, str) or raw not in self.choices:
-            raise self.fail(f"expected one of {', '.join(self.choices)}, got {_kind_of(raw)}")
+            raise self.fail(f"expected one of {', '.join(self.choices)}, got {kind_in_words(raw)}")
         return raw
 
 
@@ -214,7 +201,7 @@ class Items(Field):
 
     def parse(self, raw: Any, dims: Dims) -> tuple:
         if not isinstance(raw, list | tuple):
-            raise self.fail(f"expected a list of {self.item_doc}, got {_kind_of(raw)}")
+            raise self.fail(f"expected a list of {self.item_doc}, got {kind_in_words(raw)}")
         if len(raw) < self.min_items:
             raise self.fail(f"expected at least {self.min_items} item(s), got {len(raw)}")
         if self.max_items is not None and len(raw) > self.max_items:
@@ -326,7 +313,7 @@ class ParamSpec:
     def parse(self, raw: Any) -> Params:
         """Validate raw (YAML/JSON-shaped) params into Params, or raise ParamError."""
         if not isinstance(raw, Mapping):
-            problem = f"expected a mapping of parameter names, got {_kind_of(raw)}"
+            problem = f"expected a mapping of parameter names, got {kind_in_words(raw)}"
             raise ParamError("params", problem)
         raw = dict(raw)
         if self.prepare is not None:

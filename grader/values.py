@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -176,3 +178,28 @@ def isolated(text: str) -> str:
     holding a right-to-left override (U+202E) or written right to left cannot reorder the
     text after it, where markup cannot isolate it: a page title, Markdown."""
     return f"\u2068{text}\u2069"
+
+
+SHOWN_TEXT_CHARS = 30
+
+
+def kind_in_words(value: Any) -> str:
+    """What kind of value was given, in words (never a Python type's name), for messages
+    about answers and params."""
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        cut = "…" if len(text) > SHOWN_TEXT_CHARS else ""
+        return f"text '{text[:SHOWN_TEXT_CHARS]}{cut}'"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return "binary data" if isinstance(value, bytes) else "a value of another kind"

@@ -100,3 +100,18 @@ def test_an_empty_matrix_is_refused(empty):
         family.parse(raw)
     assert str(refused.value).startswith("parameter 'W': ")
     assert "empty" in str(refused.value) or "expected a matrix" in str(refused.value)
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (3, "got a number"), (True, "got true"),
+    ("  max  \n pooling ", "got text 'max pooling'"), ([1], "got a list"),
+])
+def test_a_wrong_kind_of_value_is_named_in_words(value, words):
+    """A param of the wrong kind is described as answers are (never a Python type name)."""
+    from problems import get_family
+
+    family = get_family("lstm_forward")
+    raw = {**family.canonical, "loss": value, "y": [[0.0], [0.0]]}
+    with pytest.raises(ParamError) as caught:
+        family.parse(raw)
+    assert str(caught.value).endswith(words), str(caught.value)
