@@ -332,15 +332,32 @@ def _same(candidate: Any, reference: Any, allowance: np.ndarray | None) -> bool:
 def _closest(candidates: list[tuple[str, Any]], value: Any, correct: Any,
              allowance: np.ndarray | None) -> str | None:
     """Of the candidates that differ from the key and match the value, the closest one's id."""
-    best: tuple[float, str] | None = None
+    fitting: list[tuple[float, str]] = []
     for mistake_id, candidate in candidates:
         if (every(matches(candidate, correct, allowance))
                 or not every(matches(value, candidate, allowance))):
             continue
-        distance = _distance(value, candidate, allowance)
-        if best is None or distance < best[0]:
-            best = (distance, mistake_id)
-    return best[1] if best else None
+        fitting.append((_distance(value, candidate, allowance), mistake_id))
+    return _first_nearest(fitting)
+
+
+TIED_WITHIN = 1e-6
+"""Distances (in allowances) this close are a tie, which catalogue order breaks."""
+
+
+def _first_nearest(fitting: list[tuple[float, str]]) -> str | None:
+    """The id of the nearest candidate, the first in catalogue order among those tied with it.
+
+    Two mistakes can give the same value on paper (with h_0 = 0, a GRU's swapped update
+    convention and its flipped sigmoid both give z_1 h_tilde_1). Their values then differ by
+    float noise, which differs between CPUs (exp and tanh take other vector paths), and the
+    noise must not pick the name.
+    """
+    if not fitting:
+        return None
+    nearest = min(distance for distance, _ in fitting)
+    return next(mistake_id for distance, mistake_id in fitting
+                if distance <= nearest + TIED_WITHIN)
 
 
 def _closest_numeric(candidates: list[tuple[str, Any]], value: Any, correct: Any,
@@ -368,10 +385,8 @@ def _closest_numeric(candidates: list[tuple[str, Any]], value: Any, correct: Any
         is_key = np.all(np.abs(stacked - correct.ravel()) <= bound, axis=1)
         fits = np.all(np.isfinite(stacked), axis=1) & np.all(gap <= bound, axis=1)
         distance = np.max(gap / np.maximum(allowed, 1e-15), axis=1)
-    chosen = np.flatnonzero(fits & ~is_key)
-    if not chosen.size:
-        return None
-    return usable[chosen[np.argmin(distance[chosen])]][0]
+    return _first_nearest([(float(distance[index]), usable[index][0])
+                           for index in np.flatnonzero(fits & ~is_key)])
 
 
 def _closest_number(candidates: list[tuple[str, Any]], value: float, correct: float,
@@ -379,7 +394,7 @@ def _closest_number(candidates: list[tuple[str, Any]], value: float, correct: fl
     """`_closest_numeric` for a part that is one number, in plain floats (most parts)."""
     bound = allowance * (1 + FLOAT_SLACK) + 1e-12
     scale = max(allowance, 1e-15)
-    best: tuple[float, str] | None = None
+    fitting: list[tuple[float, str]] = []
     for mistake_id, candidate in candidates:
         if np.ndim(candidate):
             continue
@@ -391,10 +406,8 @@ def _closest_number(candidates: list[tuple[str, Any]], value: float, correct: fl
         if (not math.isfinite(number) or not gap <= bound
                 or abs(number - correct) <= bound):  # far from the answer, or the key
             continue
-        distance = gap / scale
-        if best is None or distance < best[0]:
-            best = (distance, mistake_id)
-    return best[1] if best else None
+        fitting.append((gap / scale, mistake_id))
+    return _first_nearest(fitting)
 
 
 def _distance(value: Any, candidate: Any, allowance: np.ndarray | None) -> float:

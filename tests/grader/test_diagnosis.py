@@ -89,3 +89,34 @@ def test_the_closest_mistake_to_one_number_is_chosen_as_for_a_vector(value, corr
     vector = _closest_numeric(as_vector, np.array([value]), np.array([correct]),
                               np.array([allowance]))
     assert one == vector
+
+
+def test_a_tie_on_paper_goes_to_catalogue_order_not_to_float_noise():
+    """Candidates a hair apart (float noise, which differs between CPUs) are a tie, and the
+    first in catalogue order is named; a real difference still picks the nearer."""
+    from grader.grading import _first_nearest
+
+    assert _first_nearest([(0.5 + 1e-13, "first"), (0.5, "second")]) == "first"
+    assert _first_nearest([(0.5, "first"), (0.5 + 1e-13, "second")]) == "first"
+    assert _first_nearest([(0.5, "first"), (0.4, "second")]) == "second"
+    assert _first_nearest([]) is None
+
+
+def test_gru_mistakes_that_agree_on_paper_name_the_first_catalogued():
+    """With h_0 = 0, a GRU's swapped update convention and its flipped sigmoid both give
+    h_1 = z_1 h_tilde_1: whichever float noise puts nearer, the name is the catalogue's
+    first of the two, on every CPU."""
+    from problems.gru_forward import CANONICAL as GRU, FAMILY as GRU_FAMILY
+
+    params = dict(GRU)
+    question = Question(id="q", family=GRU_FAMILY, title="gru", points=5.0, params=params,
+                        randomize={}, tolerance=Tolerance(), part_tolerances={},
+                        follow_through_credit=1.0)
+    env = GRU_FAMILY.build(GRU_FAMILY.parse(params)).evaluate()
+    answers = {"z_1": float(env["z_1"]), "r_1": float(env["r_1"]),
+               "h_tilde_1": float(env["h_tilde_1"]),
+               "h_1": float(env["z_1"] * env["h_tilde_1"])}
+    order = [mistake.id for mistake in GRU_FAMILY.mistakes]
+    tied = ("update_convention_swapped", "sigmoid_sign_flipped")
+    first = min(tied, key=order.index)
+    assert grade_question(question, params, answers).parts["h_1"].mistake == first
