@@ -118,7 +118,9 @@ def answers_file_guide(forms: frozenset[str]) -> list[str]:
 def _context(assignment: Assignment, student: Student, questions: list[QuestionView]) -> dict:
     forms = answer_forms(questions)
     return {"assignment": assignment, "student": student, "questions": questions,
-            "forms": forms, "guide": answers_file_guide(forms)}
+            "forms": forms, "guide": answers_file_guide(forms),
+            # Only sampled questions give each student their own numbers.
+            "personal": any(question.params is None for question in assignment.questions)}
 
 
 def assignment_tex(assignment: Assignment, student: Student, questions: list[QuestionView]) -> str:

@@ -117,6 +117,20 @@ def load_roster(path: Path, id_column: str | None = None) -> Roster:
     return Roster(tuple(students), canvas, column)
 
 
+def _unclosed_quote_line(text: str) -> int:
+    """The line where the double quote that is never closed opens (csv's own line number is
+    where reading stopped: the end of the file). A doubled quote inside a quoted cell turns
+    the state twice, so counting every quote finds it."""
+    quoted, opened = False, 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        for character in line:
+            if character == '"':
+                quoted = not quoted
+                if quoted:
+                    opened = number
+    return opened
+
+
 def _read_rows(path: Path) -> list[list[str]]:
     if not path.is_file():
         raise RosterError(f"{path}: {'not a regular file' if path.exists() else 'no such file'}")
@@ -130,9 +144,10 @@ def _read_rows(path: Path) -> list[list[str]]:
     try:
         rows = list(reader)
     except csv.Error as error:
-        problem = ("a double quote is never closed" if "end of data" in str(error)
-                   else str(error))
-        raise RosterError(f"{path}: malformed CSV at line {reader.line_num}: {problem}") \
+        if "end of data" in str(error):
+            raise RosterError(f"{path}: malformed CSV at line {_unclosed_quote_line(text)}: "
+                              f"a double quote opened there is never closed") from None
+        raise RosterError(f"{path}: malformed CSV at line {reader.line_num}: {error}") \
             from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise RosterError(f"{path}: file is empty (expected a header row such as 'id,name')")

@@ -106,7 +106,8 @@ def test_gru_mistakes_that_agree_on_paper_name_the_first_catalogued():
     """With h_0 = 0, a GRU's swapped update convention and its flipped sigmoid both give
     h_1 = z_1 h_tilde_1: whichever float noise puts nearer, the name is the catalogue's
     first of the two, on every CPU."""
-    from problems.gru_forward import CANONICAL as GRU, FAMILY as GRU_FAMILY
+    from problems.gru_forward import CANONICAL as GRU
+    from problems.gru_forward import FAMILY as GRU_FAMILY
 
     params = dict(GRU)
     question = Question(id="q", family=GRU_FAMILY, title="gru", points=5.0, params=params,
