@@ -263,11 +263,25 @@ class _QuestionGrading:
                 self._mistaken.append((mistake_id, graph, exact, own))
         return self._mistaken
 
+    def contradicted(self, throughout: _Rerun, part: str) -> bool:
+        """Whether the student's own earlier answers show they did not make this mistake
+        throughout: a part before this one that the mistake moves beyond its allowance,
+        answered right against the key (a right h_1 rules out h_without_tanh for f_2)."""
+        for earlier in self.instance.parts[:self.instance.parts.index(part)]:
+            if earlier not in throughout.moved or earlier not in self.usable:
+                continue
+            key, allowance = self.env[earlier], self.allowed.get(earlier)
+            if _same(self.usable[earlier], key, allowance) \
+                    and not _same(throughout.env[earlier], key, allowance):
+                return True
+        return False
+
     def diagnose(self, part: str, value: Any) -> str | None:
         """The catalogued mistake that best explains the given value, if any explains it.
 
-        Each mistake is re-run from the exact inputs and from the student's own; of those that
-        match within the allowance, the closest wins (catalogue order breaks ties).
+        Each mistake is re-run from the exact inputs (made throughout, unless the student's
+        own earlier answers rule that out) and from the student's own; of those that match
+        within the allowance, the closest wins (catalogue order breaks ties).
         """
         allowance = self.allowed.get(part)
         # What the right rule gives from the student's own values: a mistake that gives the
@@ -279,7 +293,7 @@ class _QuestionGrading:
             for mistake_id, graph, exact, own in self.mistaken():
                 # Only where the mistake changes the rule or its inputs: elsewhere the
                 # "mistaken" value is the key, or the follow-through from the student's own.
-                if part in exact.moved:
+                if part in exact.moved and not self.contradicted(exact, part):
                     candidates.append((mistake_id, exact.env[part]))
                 if part in own.moved:
                     try:

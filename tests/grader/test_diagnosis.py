@@ -64,8 +64,12 @@ def test_a_wrong_count_is_wrong_even_after_right_earlier_counts():
     assert own.status == "follow_through"
     stacked = {"kind": "stacked_rnn", "cell": "lstm", "input_size": 17,
                "hidden_sizes": [128, 256, 512], "output_size": 17, "bias_convention": "pytorch"}
-    keras = grade(stacked, {"layers": [75264, 395264, 1576960, 8721], "total": 2052625})
-    assert keras["total"].status == "incorrect" and keras["total"].mistake is not None
+    keras = grade(stacked, {"layers": [74752, 394240, 1574912, 8721], "total": 2052625})
+    assert (keras["layers"].status, keras["layers"].mistake) == ("incorrect", "bias_convention")
+    assert keras["total"].status == "follow_through"
+    # Right layers rule the keras convention out: a keras total beside them names nothing.
+    right_layers = grade(stacked, {"layers": [75264, 395264, 1576960, 8721], "total": 2052625})
+    assert (right_layers["total"].status, right_layers["total"].mistake) == ("incorrect", None)
 
 
 numbers = st.floats(-10, 10, allow_nan=False) | st.sampled_from([0.0, np.inf, -np.inf, np.nan])
@@ -121,3 +125,28 @@ def test_gru_mistakes_that_agree_on_paper_name_the_first_catalogued():
     tied = ("update_convention_swapped", "sigmoid_sign_flipped")
     first = min(tied, key=order.index)
     assert grade_question(question, params, answers).parts["h_1"].mistake == first
+
+
+RULED_OUT = {
+    "W_f": [[0.5, -0.4]], "U_f": [[-0.6]], "b_f": [0.5], "W_i": [[-0.7, -0.4]], "U_i": [[0.3]],
+    "b_i": [0.3], "W_c": [[0.3, 0.8]], "U_c": [[-0.9]], "b_c": [-0.1], "W_o": [[0.2, -0.1]],
+    "U_o": [[-0.2]], "b_o": [-0.1], "x": [[-1.0, -0.8], [0.1, 0.0]],
+}
+"""A sampled one-unit LSTM where h_without_tanh moves c_tilde_2 by 0.026 (through h_1)."""
+
+
+def test_a_mistake_the_students_right_earlier_answers_rule_out_is_not_named():
+    """c_tilde_2 given as h_without_tanh throughout would make it, beside a right h_1: that
+    mistake would have made h_1 wrong too, so it is not named for c_tilde_2; a student who
+    made it throughout (h_1 wrong as well) still has it named."""
+    honest = {name: float(value) for name, value in FAMILY.solve(RULED_OUT).items()}
+    mistaken = {name: float(value)
+                for name, value in FAMILY.solve(RULED_OUT, "h_without_tanh").items()}
+    assert abs(mistaken["c_tilde_2"] - honest["c_tilde_2"]) > 0.02
+    question = _question(RULED_OUT)
+    only = grade_question(question, RULED_OUT, {**honest, "c_tilde_2": mistaken["c_tilde_2"]})
+    assert (only.parts["c_tilde_2"].status, only.parts["c_tilde_2"].mistake) == (
+        "incorrect", None)
+    throughout = grade_question(question, RULED_OUT, mistaken)
+    assert throughout.parts["h_1"].mistake == "h_without_tanh"
+    assert throughout.parts["c_tilde_2"].status == "follow_through"
