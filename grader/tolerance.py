@@ -78,9 +78,29 @@ def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
             low, high = RANGES[key]
             raise ValueError(f"'{key}' must be from {low:g} to {high:g}, got {value:g}")
         changes[key] = int(value) if key in _INTEGER_KEYS else value
-    if "mode" not in changes:
-        for key, mode in _IMPLIED_MODE:
-            if key in changes:
-                changes["mode"] = mode
-                break
+    implied = {mode: key for key, mode in reversed(_IMPLIED_MODE) if key in changes}
+    if "mode" not in changes and len(implied) > 1:
+        keys = " and ".join(f"'{key}'" for key in implied.values())
+        raise ValueError(f"{keys} choose different modes ({', '.join(implied)}): give the "
+                         f"settings of one mode, or name the mode (mode: {next(iter(implied))})")
+    mode = changes.get("mode") or next(iter(implied), None) or inherited.mode
+    changes["mode"] = mode
+    for key in changes:
+        if key != "mode" and key not in MODE_SETTINGS[mode]:
+            raise ValueError(f"'{key}' has no effect in mode {mode} (set here or inherited "
+                             f"from the level above); it belongs to mode "
+                             f"{_mode_of(key)}: add mode: {_mode_of(key)} to use it")
     return replace(inherited, **changes)
+
+
+MODE_SETTINGS = {
+    "propagated": {"rounding_decimals", "rounding_sig_figs", "safety"},
+    "rel_abs": {"rtol", "atol"},
+    "decimals": {"decimals"},
+    "sig_figs": {"sig_figs"},
+}
+"""The settings each mode uses; one set at a level whose mode does not use it is an error."""
+
+
+def _mode_of(key: str) -> str:
+    return next(mode for mode, keys in MODE_SETTINGS.items() if key in keys)

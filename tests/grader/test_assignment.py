@@ -198,3 +198,36 @@ def test_an_impossible_date_is_named_with_its_line(tmp_path):
     assert str(caught.value) == (f"{path}: malformed YAML at line {line}: 2026-13-45 is no date "
                                  "(month must be in 1..12); write it as YYYY-MM-DD, or in "
                                  "quotes for text")
+
+
+@pytest.mark.parametrize(("assignment_level", "question_level", "words"), [
+    (None, {"decimals": 1, "rtol": 0.001},
+     "'decimals' and 'rtol' choose different modes (decimals, rel_abs)"),
+    (None, {"rtol": 0.01, "sig_figs": 2}, "choose different modes"),
+    ({"decimals": 1}, {"safety": 3},
+     "'safety' has no effect in mode decimals (set here or inherited from the level above); "
+     "it belongs to mode propagated: add mode: propagated to use it"),
+    (None, {"mode": "sig_figs", "decimals": 2}, "'decimals' has no effect in mode sig_figs"),
+])
+def test_tolerance_settings_that_cannot_all_apply_are_refused(tmp_path, assignment_level,
+                                                              question_level, words):
+    """A setting that another in the same mapping, or the mode in effect, would silently
+    override is an error naming both, not a quiet choice."""
+    document = dict(BASE, questions=[{"id": "q1", "family": "rnn_gradient", "points": 1,
+                                      "tolerance": question_level}])
+    if assignment_level is not None:
+        document["tolerance"] = assignment_level
+    with pytest.raises(AssignmentError) as caught:
+        load_assignment(_write(tmp_path, document))
+    assert "question 'q1'" in str(caught.value) and words in str(caught.value)
+
+
+def test_a_lower_level_may_switch_the_mode_with_its_own_settings(tmp_path):
+    """A question's {rtol: 0.01} under the assignment's {decimals: 1} is rel_abs, and a
+    part's {decimals: 2} under it is decimals again."""
+    document = dict(BASE, tolerance={"decimals": 1}, questions=[{
+        "id": "q1", "family": "rnn_gradient", "points": 1,
+        "tolerance": {"rtol": 0.01, "parts": {"dphi0": {"decimals": 2}}}}])
+    question = load_assignment(_write(tmp_path, document)).questions[0]
+    assert question.tolerance.mode == "rel_abs" and question.tolerance.rtol == 0.01
+    assert question.tolerance_for("dphi0").mode == "decimals"
