@@ -13,8 +13,27 @@ from grader.family import Claim
 from grader.graph import WorkedStep
 from grader.render import render_latex, render_text
 from grader.roster import Student
+from grader.tolerance import Tolerance
 from grader.values import to_jsonable
 from grader.variants import QuestionVariant
+
+DEFAULT_ASKED_DECIMALS = 4
+"""Decimal places asked for by default: one more than the 3 the default tolerance assumes."""
+
+
+def asked_decimals(question: Question, parts: tuple[str, ...]) -> int:
+    """The decimal places to ask for, as the question's tolerance grades: one more than the
+    propagated rule's rounding_decimals (3 by default: 4), the places of a `decimals`
+    tolerance, else 4; the finest over the question's parts."""
+    def of(tolerance: Tolerance) -> int:
+        if tolerance.mode == "propagated":
+            return tolerance.rounding_decimals + 1
+        if tolerance.mode == "decimals":
+            return tolerance.decimals
+        return DEFAULT_ASKED_DECIMALS
+
+    return max((of(question.tolerance_for(part)) for part in parts),
+               default=DEFAULT_ASKED_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,8 @@ class QuestionView:
     answer_keys: tuple[str, ...]
     claims: dict[str, Claim]
     """For true-or-false parts (Family.claims): the statement, truth and reason of each part."""
+    decimals: int = DEFAULT_ASKED_DECIMALS
+    """Decimal places the question asks for (asked_decimals)."""
 
     def shape_hint(self, part: str) -> str:
         """How an answer is written in the answers file, without giving it away."""
@@ -77,6 +98,7 @@ def question_view(number: int, question: Question, variant: QuestionVariant) -> 
         labels=labels, worked=tuple(graph.worked()), statement=f"questions/{family.template}",
         answer_keys=answer_keys,
         claims=dict(family.claims(params)) if family.claims is not None else {},
+        decimals=asked_decimals(question, parts),
     )
 
 
@@ -103,9 +125,10 @@ def answer_forms(questions: list[QuestionView]) -> frozenset[str]:
     return frozenset(forms)
 
 
-def answers_file_guide(forms: frozenset[str]) -> list[str]:
+def answers_file_guide(forms: frozenset[str],
+                       places: int = DEFAULT_ASKED_DECIMALS) -> list[str]:
     """The answers file's opening comment lines: how to write what this assignment asks."""
-    decimals = ", up to 4 decimal places" if "decimals" in forms else ""
+    decimals = f", up to {places} decimal places" if "decimals" in forms else ""
     shapes = {frozenset(): "", frozenset({"vectors"}): " Vectors as lists.",
               frozenset({"matrices"}): " Matrices row by row as nested lists.",
               frozenset({"vectors", "matrices"}):
@@ -117,8 +140,9 @@ def answers_file_guide(forms: frozenset[str]) -> list[str]:
 
 def _context(assignment: Assignment, student: Student, questions: list[QuestionView]) -> dict:
     forms = answer_forms(questions)
+    places = max((question.decimals for question in questions), default=DEFAULT_ASKED_DECIMALS)
     return {"assignment": assignment, "student": student, "questions": questions,
-            "forms": forms, "guide": answers_file_guide(forms),
+            "forms": forms, "guide": answers_file_guide(forms, places), "places": places,
             # Only sampled questions give each student their own numbers.
             "personal": any(question.params is None for question in assignment.questions)}
 

@@ -330,3 +330,24 @@ def test_answers_file_guide_wraps_as_it_always_has():
         "nested lists, vectors as lists. Keep the keys exactly as they are."]
     assert answers_file_guide(frozenset()) == [
         "Replace every null with your answer. Keep the keys exactly as they are."]
+
+
+@pytest.mark.parametrize(("tolerance", "places"), [
+    (None, 4), ({"rounding_decimals": 5}, 6), ({"decimals": 3}, 3), ({"rtol": 0.01}, 4),
+])
+def test_the_places_asked_follow_the_tolerance(tmp_path, tolerance, places):
+    """A tolerance that grades finer work asks for it: the handout, the question's statement
+    and the answers file all say how many decimal places."""
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    document = yaml.safe_load(assignment.read_text())
+    question = {"id": "q1", "family": "backprop", "points": 4}
+    if tolerance is not None:
+        question["tolerance"] = tolerance
+    document["questions"] = [question]
+    assignment.write_text(yaml.safe_dump(document))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    tex = (tmp_path / "out" / "tex" / "a1.tex").read_text()
+    answers = (tmp_path / "out" / "answers" / "a1.yaml").read_text()
+    assert f"up to\n{places} decimal places, in the answers file" in tex
+    assert f"all up to {places} decimal places." in tex
+    assert f"up to {places} decimal places." in " ".join(answers.replace("#", "").split())
