@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from grader.assignment import Assignment
 from grader.grade import StudentResult
-from grader.graph import Graph, Step
+from grader.graph import Graph, Step, as_operand, substitution_plan
 from grader.mathml import Converted, convert_rule, scalar_mathml, value_mathml
 from grader.report_text import MarkdownText, Shown, show_number, shown
 from grader.results import PartResult, QuestionResult, round_points
@@ -182,6 +181,8 @@ class _Rule:
     latex_chunks: tuple[str, ...]
     """The substitution's LaTeX around the inputs' values (`latex_names`)."""
     latex_names: tuple[str, ...]
+    latex_operands: tuple[bool, ...]
+    """Per value: does a negative number there need parentheses (substitution_plan)?"""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -193,37 +194,16 @@ def _rule(formula: str, substitution: str, inputs: tuple[str, ...]) -> _Rule:
     formula_ml = converted.fill({}) if converted is not None else None
     return _Rule(formula_ml, MarkdownText(formula), statement,
                  reason if statement is not None else None, substituted,
-                 *_substitution_plan(substitution, inputs))
-
-
-def _substitution_plan(template: str, inputs: tuple[str, ...]
-                       ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """`string.Template(template).safe_substitute` over the inputs, as literal chunks and the
-    names whose values go between them (what Graph.worked fills in)."""
-    chunks, names, buffer, start = [], [], [], 0
-    for match in string.Template.pattern.finditer(template):
-        buffer.append(template[start:match.start()])
-        start = match.end()
-        name = match.group("named") or match.group("braced")
-        if name is not None and name in inputs:
-            chunks.append("".join(buffer))
-            buffer = []
-            names.append(name)
-        elif name is None and match.group("escaped") is not None:
-            buffer.append("$")
-        else:
-            buffer.append(match.group())
-    buffer.append(template[start:])
-    chunks.append("".join(buffer))
-    return tuple(chunks), tuple(names)
+                 *substitution_plan(substitution, inputs))
 
 
 def _step_view(step: Step, env: Mapping[str, Any], typeset: _Typeset) -> StepView:
     rule = _rule(step.formula, step.substitution, step.inputs)
     chunks = rule.latex_chunks
     pieces = [chunks[0]]
-    for name, chunk in zip(rule.latex_names, chunks[1:], strict=True):
-        pieces += [typeset[name][2], chunk]
+    for name, operand, chunk in zip(rule.latex_names, rule.latex_operands, chunks[1:],
+                                    strict=True):
+        pieces += [as_operand(typeset[name][2]) if operand else typeset[name][2], chunk]
     substituted_latex = MarkdownText("".join(pieces))
     result_ml, _, result_latex = typeset[step.name]
     substitution = rule.substitution

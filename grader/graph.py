@@ -8,6 +8,7 @@ the formula with numbers, the result).
 
 from __future__ import annotations
 
+import functools
 import math
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -171,10 +172,59 @@ class Graph:
         lines = []
         for step in self.steps:
             numbers = {name: latex_value(env[name]) for name in step.inputs}
-            substituted = string.Template(step.substitution).safe_substitute(numbers)
+            substituted = filled(step.substitution, numbers)
             lines.append(WorkedStep(step.name, step.label, step.formula, substituted,
                                     latex_value(env[step.name])))
         return lines
+
+
+_OPENS = ("(", "{", "[", "|", "=", ",", "&", "\\\\", "\\lvert")
+"""What may stand before a negative number without parentheses (besides nothing): an opening
+bracket or bar, =, a comma, a matrix column or row break (as mathml's operands)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def substitution_plan(template: str, inputs: tuple[str, ...]
+                      ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
+    """`string.Template(template).safe_substitute` over the inputs, as literal chunks, the
+    names whose values go between them, and per value whether a negative number there needs
+    parentheses: after an operator or a product sign (0.2 \\cdot (-1.1), x - (-0.2)), not
+    at the start or after an opening bracket."""
+    chunks, names, buffer, start = [], [], [], 0
+    for match in string.Template.pattern.finditer(template):
+        buffer.append(template[start:match.start()])
+        start = match.end()
+        name = match.group("named") or match.group("braced")
+        if name is not None and name in inputs:
+            chunks.append("".join(buffer))
+            buffer = []
+            names.append(name)
+        elif name is None and match.group("escaped") is not None:
+            buffer.append("$")
+        else:
+            buffer.append(match.group())
+    buffer.append(template[start:])
+    chunks.append("".join(buffer))
+    operands, before = [], ""
+    for chunk in chunks[:-1]:
+        before = (before + chunk).rstrip()
+        operands.append(bool(before) and not before.endswith(_OPENS))
+        before += "0"  # a value stands here now
+    return tuple(chunks), tuple(names), tuple(operands)
+
+
+def as_operand(latex: str) -> str:
+    """A value's LaTeX where an operator precedes it: a negative number in parentheses."""
+    return f"({latex})" if latex.startswith("-") else latex
+
+
+def filled(template: str, numbers: Mapping[str, str]) -> str:
+    """The substitution with each input's LaTeX in place (substitution_plan)."""
+    chunks, names, operands = substitution_plan(template, tuple(numbers))
+    pieces = [chunks[0]]
+    for name, operand, chunk in zip(names, operands, chunks[1:], strict=True):
+        pieces += [as_operand(numbers[name]) if operand else numbers[name], chunk]
+    return "".join(pieces)
 
 
 def non_finite_entry(value: Any) -> str | None:

@@ -326,3 +326,18 @@ def test_feedback_folder_is_created(graded, tmp_path):
     folder = Path(tmp_path) / "out" / "feedback"
     write_feedback(graded, folder)
     assert (folder / "s1.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(("template", "numbers", "expected"), [
+    (r"\sigma(${x1} \cdot ${w1})", {"x1": "1.2", "w1": "-1.1"}, r"\sigma(1.2 \cdot (-1.1))"),
+    (r"${o1} \cdot ${w2} + ${x2}", {"o1": "-0.2", "w2": "0.6", "x2": "-0.8"},
+     r"-0.2 \cdot 0.6 + (-0.8)"),
+    (r"(${a} - ${b})^2", {"a": "0.18", "b": "-0.2"}, r"(0.18 - (-0.2))^2"),
+    (r"\left|${a}\right| = ${b}", {"a": "-1", "b": "-2"}, r"\left|-1\right| = -2"),
+])
+def test_a_negative_number_after_an_operator_is_in_parentheses(template, numbers, expected):
+    """Worked solutions write 0.2 · (−1.1), never 0.2 · −1.1 or x − −0.2 (keys, Markdown,
+    solve --steps; the HTML's MathML follows the same rule)."""
+    from grader.graph import filled
+
+    assert filled(template, numbers) == expected
