@@ -53,24 +53,47 @@ class ClassResult:
 
 
 def grade_student(assignment: Assignment, student: Student, submissions: Path,
-                  variants_dir: Path | None, instances: InstanceCache | None = None
-                  ) -> StudentResult:
+                  variants_dir: Path | None, instances: InstanceCache | None = None,
+                  folder: str | None = None) -> StudentResult:
     """Grade one student's folder; a bad submission becomes messages, never an exception.
 
-    ``instances`` shares solved instances between the students of one run.
+    ``instances`` shares solved instances between the students of one run; ``folder`` is the
+    folder's name when it is the id in another case (`student_folders`).
     """
     variants = load_or_draw(assignment, variants_dir, student.id)
-    submission = read_answers(submissions / student.id, submissions)
+    submission = read_answers(submissions / (folder or student.id), submissions)
     with numbers_named(assignment, variants_dir, student.id):
         questions = _grade_questions(assignment, student, variants, submission, submissions,
-                                     instances)
-    return StudentResult(student, variants, questions, submission.problem, submission.note)
+                                     instances, folder)
+    note = submission.note
+    if folder is not None and folder != student.id:
+        found = f"graded from the folder {folder}/, your id {student.id} in another case"
+        note = f"{found}; {note}" if note else found
+    return StudentResult(student, variants, questions, submission.problem, note)
+
+
+def student_folders(roster: Roster, folders: Collection[str]) -> dict[str, str]:
+    """Each roster student's folder: the one named by their id, else the only folder that is
+    their id in another case (S01/ for s01) and no student's own. Ids that differ only in
+    case are refused in rosters, so such a match is never another student's."""
+    ids = {student.id for student in roster.students}
+    by_case: dict[str, list[str]] = {}
+    for name in folders:
+        if name not in ids:
+            by_case.setdefault(name.casefold(), []).append(name)
+    matched = {}
+    for student in roster.students:
+        if student.id in folders:
+            matched[student.id] = student.id
+        elif len(by_case.get(student.id.casefold(), ())) == 1:
+            matched[student.id] = by_case[student.id.casefold()][0]
+    return matched
 
 
 def _grade_questions(assignment: Assignment, student: Student,
                      variants: Mapping[str, QuestionVariant], submission: AnswersFile,
-                     submissions: Path, instances: InstanceCache | None
-                     ) -> dict[str, QuestionResult]:
+                     submissions: Path, instances: InstanceCache | None,
+                     folder: str | None = None) -> dict[str, QuestionResult]:
     questions = {}
     keys = _question_keys(assignment, submission)
     for question in assignment.questions:
@@ -82,7 +105,8 @@ def _grade_questions(assignment: Assignment, student: Student,
                                                       submission.problem)
             elif question.family.file_check is not None:
                 questions[question.id] = _check_files(assignment, question, variant,
-                                                      submissions / student.id, given)
+                                                      submissions / (folder or student.id),
+                                                      given)
             else:
                 questions[question.id] = grade_question(question, variant.params, given,
                                                          problem, instances)
@@ -199,9 +223,9 @@ def stray_folders(roster: Roster, submissions: Path, ignored: Collection[str] = 
                   ) -> list[str]:
     """Folders in SUBMISSIONS that belong to no roster student, by printable name (a name
     that is not UTF-8, from an archive made on another system, shows its bytes escaped)."""
-    known = {student.id for student in roster.students}
-    return [printable_name(name) for name in submission_folders(submissions, ignored)
-            if name not in known]
+    folders = submission_folders(submissions, ignored)
+    known = set(student_folders(roster, folders).values())
+    return [printable_name(name) for name in folders if name not in known]
 
 
 def printable_name(name: str) -> str:
@@ -226,10 +250,12 @@ def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
     """
     result = ClassResult(assignment,
                          unknown_folders=stray_folders(roster, submissions, ignored))
+    folders = student_folders(roster, submission_folders(submissions, ignored))
     instances = InstanceCache()  # each worker process fills its own copy
 
     def grade_one(student: Student) -> StudentResult:
-        graded = grade_student(assignment, student, submissions, variants_dir, instances)
+        graded = grade_student(assignment, student, submissions, variants_dir, instances,
+                               folders.get(student.id))
         if after is not None:
             after(graded)
         return replace(graded, results_text=student_results_text(graded))

@@ -468,3 +468,23 @@ def test_a_linked_folder_gets_nothing_from_the_folder_it_links_to(tmp_path):
                for part in linked["forecaster"]["parts"].values())
     assert students["s01"]["questions"]["forecaster"]["parts"]["architecture"]["status"] \
         == "correct"
+
+
+def test_a_folder_named_by_the_id_in_another_case_is_the_students(tmp_path):
+    """S01/ for roster id s01 is graded as s01's (with a note), not a stray beside a missing
+    folder; where the exact folder exists too, the other is a stray."""
+    answers = ("answers.yaml", b"q2: {s1: T}\n")
+    assignment, roster, subs = _class(tmp_path, {"s01": answers, "s02": answers})
+    (subs / "s01").rename(subs / "S01")
+    (subs / "S02").mkdir()  # beside s02/ itself
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(assignment), str(subs), "--out", str(out),
+                                       "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "no folder for" not in result.output
+    assert "folders with no student: S02" in result.output
+    graded = json.loads((out / "results.json").read_text())["students"]
+    for student in ("s01", "s02"):
+        assert graded[student]["questions"]["q2"]["parts"]["s1"]["given"] == "T"
+    assert "graded from the folder S01/, your id s01 in another case" in (
+        out / "feedback" / "s01.md").read_text()
