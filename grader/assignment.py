@@ -55,8 +55,9 @@ class Question:
         missing = [part for part in parts if part not in self.points]
         extra = sorted(set(self.points) - set(parts))
         if missing or extra:
-            problem = (f"no points for part(s) {', '.join(missing)}" if missing
-                       else f"no part(s) {', '.join(extra)} in this question")
+            problems = ([f"no points for part(s) {', '.join(missing)}"] if missing else []) \
+                + ([f"no part(s) {', '.join(extra)} in this question"] if extra else [])
+            problem = "; ".join(problems)
             raise AssignmentError(f"{self.path}: question '{self.id}' field 'points': {problem} "
                                   f"(its parts: {', '.join(parts)})")
         return {part: float(self.points[part]) for part in parts}

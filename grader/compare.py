@@ -43,7 +43,10 @@ def read_given(given: Any, expected: Any, words) -> Reading:
         integer = array.dtype.kind in "iu"
         value = to_array(given, array.shape, integer=integer)
         if array.ndim:
-            return Reading(value, usable=not integer or _whole_numbers(value))
+            if not integer:
+                return Reading(value)
+            whole = _whole_numbers(value)  # shown as written: [1, 0, 0, 1], not [1.0, ...]
+            return Reading(value.astype(np.int64) if whole else value, usable=whole)
         number = float(value)  # a count given as 143.5 stays 143.5: wrong, not 143
         whole = integer and number.is_integer() and abs(number) <= LARGEST_WHOLE
         return Reading(int(number) if whole else number, usable=whole or not integer)

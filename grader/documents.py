@@ -14,7 +14,7 @@ from grader.graph import WorkedStep
 from grader.render import render_latex, render_text
 from grader.roster import Student
 from grader.tolerance import Tolerance
-from grader.values import to_jsonable
+from grader.values import counted, to_jsonable
 from grader.variants import QuestionVariant
 
 DEFAULT_ASKED_DECIMALS = 4
@@ -70,9 +70,9 @@ class QuestionView:
         if array.ndim == 0:
             return kind
         if array.ndim == 1:
-            return f"list of {array.shape[0]} {kind}s"
+            return f"list of {counted(array.shape[0], kind)}"
         rows, cols = array.shape
-        return f"{rows} x {cols} matrix, row by row: [[...], ...] ({cols} {kind}s per row)"
+        return f"{rows} x {cols} matrix, row by row: [[...], ...] ({counted(cols, kind)} per row)"
 
 
 def question_view(number: int, question: Question, variant: QuestionVariant) -> QuestionView:

@@ -53,7 +53,8 @@ def grade_question(question: Question, params_raw: Mapping[str, Any],
     if not unknown:
         return QuestionResult(results, points, (), solution)
     written = ", ".join(repr(key[:40]) for key in unknown[:5])
-    unmatched = (f"no answer given; the answers hold {written}, which is no part of this "
+    which = "which is no part" if len(unknown) == 1 else "which are no parts"
+    unmatched = (f"no answer given; the answers hold {written}, {which} of this "
                  f"question (its parts: {', '.join(parts)})")
     results = {part: replace(result, message=unmatched) if result.status == "missing"
                else result for part, result in results.items()}
@@ -200,7 +201,9 @@ class _QuestionGrading:
             return PartResult(
                 "follow_through", self.question.follow_through_credit, shown_expected,
                 shown_given, "right from your own earlier answers "
-                f"(expected {_short(own[0])} from them; the key is {_short(expected)})")
+                f"(expected {_short(own[0])} from them; the key is {_short(expected)})"
+                + ("; this assignment gives follow-through no points"
+                   if self.question.follow_through_credit == 0 else ""))
         mistake = self.diagnose(part, reading.value)
         fraction = share(against_key)
         message = (f"{share_text(against_key)} of the entries are right" if 0 < fraction < 1

@@ -252,8 +252,10 @@ def sample(rng: np.random.Generator, settings: Mapping[str, Any]) -> dict:
     gate = settings.get("gate")
     if gate is None:
         gate = str(rng.choice(list(TABLES)))
-    elif not isinstance(gate, str) or gate not in TABLES:
+    elif not isinstance(gate, str) or gate.strip().upper() not in TABLES:
         raise ParamError("gate", f"expected one of {', '.join(TABLES)}, got {gate!r}")
+    else:
+        gate = gate.strip().upper()  # xnor as students may write it
     threshold = settings.get("threshold", "ge")
     if not isinstance(threshold, str) or threshold not in _OTHER_CONVENTION:
         raise ParamError("threshold", f"expected ge or gt, got {threshold!r}")

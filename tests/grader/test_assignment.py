@@ -231,3 +231,13 @@ def test_a_lower_level_may_switch_the_mode_with_its_own_settings(tmp_path):
     question = load_assignment(_write(tmp_path, document)).questions[0]
     assert question.tolerance.mode == "rel_abs" and question.tolerance.rtol == 0.01
     assert question.tolerance_for("dphi0").mode == "decimals"
+
+
+def test_a_points_mapping_with_a_misspelled_part_names_both(tmp_path):
+    """{truth_table: 4, gat: 2} lacks gate and has gat: the message names both."""
+    document = dict(BASE, questions=[{"id": "q1", "family": "logic_net",
+                                      "points": {"truth_table": 4, "gat": 2}}])
+    question = load_assignment(_write(tmp_path, document)).questions[0]
+    with pytest.raises(AssignmentError) as caught:
+        question.part_points(("truth_table", "gate"))
+    assert "no points for part(s) gate; no part(s) gat in this question" in str(caught.value)

@@ -90,3 +90,21 @@ def test_only_counts_that_are_whole_numbers_are_usable():
     assert usable(0.5, 0.7) and usable([0.5, 1e300], [0.7, 0.1])
     assert usable([2, 3], [1, 1]) and not usable([2, 3.5], [1, 1])
     assert usable(2 ** 53, 1) and not usable(2.0 ** 54, 1) and not usable("40.5", 1)
+
+
+def test_follow_through_at_no_credit_says_so(tmp_path):
+    """With follow_through_credit 0 the message says the consistent work earns nothing."""
+    from dataclasses import replace
+
+    question, params = _question(tmp_path, "param_count")
+    question = replace(question, follow_through_credit=0.0)
+    part = grade_question(question, params, {**RIGHT_COUNTS, "output": 41, "total": 144}
+                          ).parts["total"]
+    assert part.status == "follow_through" and part.fraction == 0
+    assert part.message.endswith("; this assignment gives follow-through no points")
+
+
+def test_whole_number_lists_are_shown_as_written(tmp_path):
+    question, params = _question(tmp_path, "logic_net")
+    part = grade_question(question, params, {"truth_table": [0, 1, 1, 0]}).parts["truth_table"]
+    assert all(type(v) is int for v in part.given)

@@ -52,3 +52,10 @@ def test_a_key_that_names_no_part_is_named_in_the_missing_part(question):
 ])
 def test_by_part_name(given, named, unknown):
     assert by_part_name(given, ("V", "S", "S_hat", "W")) == (named, unknown)
+
+
+def test_two_keys_that_name_no_part_read_as_plural(question):
+    given = {**RIGHT, "totl": 143, "tot": 143}
+    del given["total"]
+    message = grade_question(question, COUNTS, given).parts["total"].message
+    assert "the answers hold 'tot', 'totl', which are no parts of this question" in message

@@ -351,3 +351,13 @@ def test_the_places_asked_follow_the_tolerance(tmp_path, tolerance, places):
     assert f"up to\n{places} decimal places, in the answers file" in tex
     assert f"all up to {places} decimal places." in tex
     assert f"up to {places} decimal places." in " ".join(answers.replace("#", "").split())
+
+
+def test_shape_hints_count_in_the_singular_for_one():
+    from grader.documents import QuestionView
+
+    view = QuestionView(number=1, id="q", title="t", family="f", points=1.0, part_points={},
+                        p={}, answers={"m": [[0.5], [0.25]], "v": [0.5]}, parts=("m", "v"),
+                        labels={}, worked=(), statement="", answer_keys=("m", "v"), claims={})
+    assert view.shape_hint("m") == "2 x 1 matrix, row by row: [[...], ...] (1 number per row)"
+    assert view.shape_hint("v") == "list of 1 number"

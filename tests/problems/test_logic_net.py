@@ -189,3 +189,13 @@ def test_bad_params_name_the_parameter(raw, named):
 def test_gate_words_accept_each_gate_in_any_case():
     """Does every gate name, and OTHER, have a lower-case spelling that grading accepts?"""
     assert FAMILY.words == {name.lower(): name for name in [*GATES.values(), "OTHER"]}
+
+
+def test_the_gate_setting_reads_in_any_case():
+    """randomize: {gate: xnor} draws the XNOR net that {gate: XNOR} draws."""
+    import numpy as np
+
+    from problems.logic_net import FAMILY as NET
+
+    lower = NET.sample(np.random.default_rng(5), {"gate": " xnor"})
+    assert lower == NET.sample(np.random.default_rng(5), {"gate": "XNOR"})
