@@ -50,13 +50,22 @@ def _as_real(field: Field, raw: Any) -> float:
 
 
 def _check_range(field: Field, value: float, minimum, maximum, exclusive_minimum: bool) -> None:
+    shown = _number_text(value)
     if minimum is not None:
         if exclusive_minimum and not value > minimum:
-            raise field.fail(f"must be greater than {minimum}, got {value:g}")
+            raise field.fail(f"must be greater than {minimum}, got {shown}")
         if not exclusive_minimum and value < minimum:
-            raise field.fail(f"must be at least {minimum}, got {value:g}")
+            raise field.fail(f"must be at least {minimum}, got {shown}")
     if maximum is not None and value > maximum:
-        raise field.fail(f"must be at most {maximum}, got {value:g}")
+        raise field.fail(f"must be at most {maximum}, got {shown}")
+
+
+def _number_text(value: float) -> str:
+    """A value for a bound's message: a whole number in full (1000001, not 1e+06), others %g."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                  and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:g}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -201,7 +201,8 @@ FAMILY = Family(
     mistakes=MISTAKES,
     sample_settings={"hidden": "hidden size H (1; up to 3; reset conventions differ only "
                                "for H >= 2)",
-                     "inputs": "input size D (2)", "steps": "sequence length T (2; 2 to 4)",
+                     "inputs": "input size D (2; up to 4)",
+                     "steps": "sequence length T (2; 2 to 4)",
                      "reset": "before or after (before)",
                      "update": "keep_prev or keep_new (keep_prev)"},
 )

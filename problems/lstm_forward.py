@@ -377,7 +377,7 @@ FAMILY = Family(
     canonical=CANONICAL,
     template="lstm_forward.tex.j2",
     mistakes=MISTAKES,
-    sample_settings={"hidden": "hidden size H (1; up to 3)", "inputs": "input size D (2)",
+    sample_settings={"hidden": "hidden size H (1; up to 3)", "inputs": "input size D (2; up to 4)",
                      "steps": "sequence length T (2; 2 to 4)",
                      "loss": "abs, sq, mse, half_sse or none (abs)"},
 )

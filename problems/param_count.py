@@ -307,7 +307,7 @@ FAMILY = Family(
         "kind": "rnn_lm or stacked_rnn (drawn)",
         "biases": "rnn_lm: count biases, true or false (drawn)",
         "cell": "stacked_rnn: lstm, gru or rnn (drawn)",
-        "layers": "stacked_rnn: number of recurrent layers, 1-3 (drawn)",
+        "layers": "stacked_rnn: number of recurrent layers, 1 to 100 (drawn from 1-3)",
         "bias_convention": "stacked_rnn: pytorch or keras (drawn)",
         "head": "stacked_rnn: add a linear head, true or false (drawn)",
     },

@@ -115,3 +115,14 @@ def test_a_wrong_kind_of_value_is_named_in_words(value, words):
     with pytest.raises(ParamError) as caught:
         family.parse(raw)
     assert str(caught.value).endswith(words), str(caught.value)
+
+
+def test_a_bound_message_shows_a_whole_number_in_full():
+    """input_size 1000001 over the bound of 1000000 reads 'got 1000001', not 'got 1e+06'."""
+    from problems import get_family
+
+    family = get_family("param_count")
+    with pytest.raises(ParamError) as caught:
+        family.parse({"kind": "stacked_rnn", "cell": "lstm", "input_size": 1000001,
+                      "hidden_sizes": [4]})
+    assert str(caught.value).endswith("must be at most 1000000, got 1000001")
