@@ -20,7 +20,18 @@ def applies(mistake: Mistake, settings: Mapping[str, Any]) -> bool:
 
 
 def is_fair(family: Family, params: Params, question) -> bool:
-    """Every mistake variant the instance can show moves some part beyond its allowance.
+    """Every mistake variant the instance can show moves some part beyond its allowance."""
+    return not hidden_mistakes(family, params, question)
+
+
+NO_FINITE_KEY = "no finite key"
+
+
+def hidden_mistakes(family: Family, params: Params, question, first_only: bool = True
+                    ) -> list[str]:
+    """The mistake variants (id:variant) that move no part beyond its allowance, so grading
+    could not tell them from the right answer; the first only, unless ``first_only`` is
+    false. [NO_FINITE_KEY] when the instance has no finite key.
 
     A variant is left out when the question's settings cannot expose it (Mistake.when) or
     when it rewrites nothing a posed part depends on (Family.possible_mistakes).
@@ -29,16 +40,19 @@ def is_fair(family: Family, params: Params, question) -> bool:
     try:
         env = graph.key()
     except NoFiniteKeyError:
-        return False
+        return [NO_FINITE_KEY]
     allowed = allowances(graph, question.tolerance_for, env)
+    hidden = []
     for mistake, variant in family.possible_mistakes(graph):
         if not applies(mistake, question.randomize):
             continue
         wrong = graph.rewritten(variant.rewrite).answers()
         if not any(_distinguishable(env[part], wrong[part], allowed.get(part))
                    for part in graph.parts()):
-            return False
-    return True
+            hidden.append(f"{mistake.id}:{variant.name}")
+            if first_only:
+                break
+    return hidden
 
 
 def _distinguishable(correct: Any, wrong: Any, allowance: np.ndarray | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 from grader.assignment import Assignment, Question
 from grader.datafiles import parser_error_words
 from grader.errors import GraderError, InputFileError, NoFiniteKeyError, ParamError
-from grader.fairness import is_fair
+from grader.fairness import hidden_mistakes
 from grader.files import write_text_atomic
 from grader.values import significant, to_jsonable
 
@@ -50,16 +51,21 @@ def draw_question(assignment: Assignment, question: Question, student_id: str) -
         raw = to_jsonable(dict(question.params))
         return QuestionVariant(family.name, raw, to_jsonable(family.solve(raw)))
     rng = variant_rng(assignment.seed, question.id, student_id)
+    hidden: Counter[str] = Counter()
     for _ in range(MAX_RESAMPLES):
         raw = to_jsonable(family.sample(rng, question.randomize))
         params = family.parse(raw)
-        if is_fair(family, params, question):
+        unseen = hidden_mistakes(family, params, question, first_only=False)
+        if not unseen:
             return QuestionVariant(family.name, raw,
                                    to_jsonable(family.graph(params).key_answers()))
+        hidden.update(unseen)
+    common = ", ".join(name for name, _ in hidden.most_common(3))
     raise GraderError(f"{assignment.path}: question '{question.id}': no fair {family.name} "
                       f"variant in {MAX_RESAMPLES} draws (in each, some catalogued mistake "
-                      "lands within the grading tolerance); widen its randomize settings or "
-                      "tighten its tolerance")
+                      f"lands within the grading tolerance; most often {common}); widen its "
+                      "randomize settings, or tighten its tolerance (rounding_decimals: 5 asks "
+                      "students for 6 decimal places)")
 
 
 def draw_student(assignment: Assignment, student_id: str) -> dict[str, QuestionVariant]:

@@ -97,3 +97,23 @@ def test_fairness_still_asks_for_a_loss_convention_that_can_show():
     h = FAMILY.solve({**CANONICAL, "loss": None, "y": None})
     raw["y"] = [[float(np.asarray(h["h_1"])) + 1.0], [float(np.asarray(h["h_2"])) - 1.0]]
     assert not is_fair(FAMILY, FAMILY.parse(raw), _question({}))
+
+
+def test_a_step_too_small_to_grade_names_the_hidden_mistakes_and_the_way_out():
+    """Adam at alpha 0.001 moves W by 0.001, below 3-decimal rounding: generation stops
+    naming the mistakes it could not tell apart, and with rounding_decimals 5 it draws."""
+    from grader.errors import GraderError
+    from problems.adam_update import FAMILY as ADAM
+
+    def question(tolerance: Tolerance) -> Question:
+        return Question(id="q", family=ADAM, title=ADAM.title, points=5.0, params=None,
+                        randomize={"rows": 2, "cols": 3, "alpha": 0.001},
+                        tolerance=tolerance, part_tolerances={}, follow_through_credit=1.0)
+
+    with pytest.raises(GraderError) as caught:
+        draw_question(_Assignment(), question(Tolerance()), "s1")
+    assert "update_sign:plus" in str(caught.value)
+    assert "rounding_decimals: 5 asks students for 6 decimal places" in str(caught.value)
+    fine = Tolerance(rounding_decimals=5)
+    variant = draw_question(_Assignment(), question(fine), "s1")
+    assert is_fair(ADAM, ADAM.parse(variant.params), question(fine))
