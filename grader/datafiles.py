@@ -209,7 +209,11 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise _malformed(path, "YAML", str(error.problem), where) from None
+        problem = str(error.problem)
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if mark and line[mark.column:mark.column + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces only)"
+        raise _malformed(path, "YAML", problem, where) from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow
         # Its first use is the one refused; libyaml's position counts bytes, not characters.
         index = text.find(chr(error.character)) if isinstance(error.character, int) else -1

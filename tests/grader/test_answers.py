@@ -127,6 +127,9 @@ def _refusal(tmp_path, name: str, data: bytes) -> str:
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("answers.yaml", b"", "file is empty"),
     ("answers.yaml", b"q1: [1, 2\n", "malformed YAML at line"),
+    ("answers.yaml", b"q1:\n\tV: 1\n",
+     "at line 2, column 1: found character that cannot start any token (a tab: YAML indents "
+     "with spaces only)"),
     ("answers.json", b'{"q1": ', "malformed JSON"),
     ("answers.toml", b"q1 = = 1", "malformed TOML"),
     ("answers.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
