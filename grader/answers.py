@@ -187,6 +187,9 @@ def _parse_number_text(text: str, integer: bool) -> float:
 
 def to_array(value: Any, shape: tuple[int, ...], integer: bool = False) -> np.ndarray:
     """A given scalar, vector or matrix as an array of the expected shape, or AnswerError."""
+    if math.prod(shape) > 1 and isinstance(value, str | Mapping):  # "1, 0, 0, 1": no list
+        raise AnswerError(f"expected {_shape_words(shape)} (a YAML or JSON list, [1, 2]), "
+                          f"got {kind_in_words(value)}")
     numbers, _ = _nested_numbers(value, integer, depth=0)
     array = np.asarray(numbers, dtype=float)
     if array.shape != shape and array.size == math.prod(shape) and _squeezable(array.shape, shape):

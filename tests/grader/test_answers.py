@@ -103,6 +103,9 @@ def test_arrays_and_harmless_reshapes(value, shape, expected):
     ([1, 2, 3], (2, 2), "expected a 2 x 2 matrix, got a list of 3 numbers"),
     ([1, 2, 3, 4], (2, 2), "expected a 2 x 2 matrix"),
     ([[[[[[1]]]]]], (1,), "nested too deeply"),
+    ("1, 0, 0, 1", (4,), r"expected a list of 4 numbers \(a YAML or JSON list, \[1, 2\]\), "
+                         r"got text '1, 0, 0, 1'"),
+    ({"a": 1}, (2, 2), "expected a 2 x 2 matrix .*got a mapping"),
 ])
 def test_shape_mismatches_are_explained(value, shape, message):
     """Is a wrong shape refused with a message saying what was expected?"""
