@@ -228,7 +228,8 @@ class Transcriber:
                 replacement = dataclasses.replace(self._stand_in(composed), text=cluster)
                 latex.append(replacement.latex)
                 shown.append(replacement.shown)
-                replacements.append(replacement)
+                if replacement.shown != composed:  # Nguyễn by accent commands reads the same
+                    replacements.append(replacement)
         return Transcription("".join(latex), "".join(shown), tuple(replacements))
 
     def _stand_in(self, cluster: str) -> Replacement:

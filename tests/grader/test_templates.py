@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -224,6 +225,9 @@ def test_latex_escape_puts_a_stand_in_for_what_the_fonts_lack(text, latex, shown
     built from accents, its plain form) or as ?, and is the text reported with its stand-ins?"""
     with recording() as found:
         assert latex_escape(text) == latex
+    if shown == unicodedata.normalize("NFC", text):  # reads the same: nothing to warn about
+        assert found == []
+        return
     [(recorded, transcription)] = found
     assert recorded == text and transcription.shown == shown
 
