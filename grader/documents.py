@@ -58,6 +58,11 @@ class QuestionView:
     decimals: int = DEFAULT_ASKED_DECIMALS
     """Decimal places the question asks for (asked_decimals)."""
 
+    @property
+    def decimal_places(self) -> str:
+        """'4 decimal places', '1 decimal place'."""
+        return counted(self.decimals, "decimal place")
+
     def shape_hint(self, part: str) -> str:
         """How an answer is written in the answers file, without giving it away."""
         value = self.answers.get(part)
@@ -128,7 +133,7 @@ def answer_forms(questions: list[QuestionView]) -> frozenset[str]:
 def answers_file_guide(forms: frozenset[str],
                        places: int = DEFAULT_ASKED_DECIMALS) -> list[str]:
     """The answers file's opening comment lines: how to write what this assignment asks."""
-    decimals = f", up to {places} decimal places" if "decimals" in forms else ""
+    decimals = f", up to {counted(places, 'decimal place')}" if "decimals" in forms else ""
     shapes = {frozenset(): "", frozenset({"vectors"}): " Vectors as lists.",
               frozenset({"matrices"}): " Matrices row by row as nested lists.",
               frozenset({"vectors", "matrices"}):
@@ -142,7 +147,8 @@ def _context(assignment: Assignment, student: Student, questions: list[QuestionV
     forms = answer_forms(questions)
     places = max((question.decimals for question in questions), default=DEFAULT_ASKED_DECIMALS)
     return {"assignment": assignment, "student": student, "questions": questions,
-            "forms": forms, "guide": answers_file_guide(forms, places), "places": places,
+            "forms": forms, "guide": answers_file_guide(forms, places),
+            "places": counted(places, "decimal place"),
             # Only sampled questions give each student their own numbers.
             "personal": any(question.params is None for question in assignment.questions)}
 

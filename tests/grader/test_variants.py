@@ -361,3 +361,15 @@ def test_shape_hints_count_in_the_singular_for_one():
                         labels={}, worked=(), statement="", answer_keys=("m", "v"), claims={})
     assert view.shape_hint("m") == "2 x 1 matrix, row by row: [[...], ...] (1 number per row)"
     assert view.shape_hint("v") == "list of 1 number"
+
+
+def test_one_decimal_place_reads_in_the_singular(tmp_path):
+    assignment, roster = _setup(tmp_path, students=("a1",))
+    document = yaml.safe_load(assignment.read_text())
+    document["questions"] = [{"id": "q1", "family": "backprop", "points": 4,
+                              "tolerance": {"decimals": 1}}]
+    assignment.write_text(yaml.safe_dump(document))
+    generate(assignment, roster, tmp_path / "out", pdf=False)
+    tex = (tmp_path / "out" / "tex" / "a1.tex").read_text()
+    assert "up to\n1 decimal place, in the answers file" in tex
+    assert "all up to 1 decimal place." in tex
