@@ -180,6 +180,7 @@ class _QuestionGrading:
         self._from_own: dict[str, tuple[Any, np.ndarray | None] | None] = {}
         self._own: tuple[dict, dict] | None = None
         self._mistaken: list[tuple[str, Graph, _Rerun, _Rerun]] | None = None
+        self._right: set[str] | None = None
 
     def part(self, part: str) -> PartResult:
         expected = self.env[part]
@@ -270,14 +271,14 @@ class _QuestionGrading:
         """Whether the student's own earlier answers show they did not make this mistake
         throughout: a part before this one that the mistake moves beyond its allowance,
         answered right against the key (a right h_1 rules out h_without_tanh for f_2)."""
-        for earlier in self.instance.parts[:self.instance.parts.index(part)]:
-            if earlier not in throughout.moved or earlier not in self.usable:
-                continue
-            key, allowance = self.env[earlier], self.allowed.get(earlier)
-            if _same(self.usable[earlier], key, allowance) \
-                    and not _same(throughout.env[earlier], key, allowance):
-                return True
-        return False
+        if self._right is None:  # the student's usable answers that are right, once
+            self._right = {name for name, value in self.usable.items()
+                           if _same(value, self.env[name], self.allowed.get(name))}
+        parts = self.instance.parts
+        before = parts[:parts.index(part)]
+        return any(name in before and not _same(throughout.env[name], self.env[name],
+                                                 self.allowed.get(name))
+                   for name in throughout.moved & self._right)
 
     def diagnose(self, part: str, value: Any) -> str | None:
         """The catalogued mistake that best explains the given value, if any explains it.
