@@ -210,8 +210,8 @@ def _parse_yaml(text: str, path: Path | str) -> Any:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = str(error.problem)
-        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-        if mark and line[mark.column:mark.column + 1] == "\t":
+        lines = text.splitlines() if mark else []
+        if mark and mark.line < len(lines) and lines[mark.line][mark.column:][:1] == "\t":
             problem += " (a tab: YAML indents with spaces only)"
         raise _malformed(path, "YAML", problem, where) from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow

@@ -27,11 +27,10 @@ def is_fair(family: Family, params: Params, question) -> bool:
 NO_FINITE_KEY = "no finite key"
 
 
-def hidden_mistakes(family: Family, params: Params, question, first_only: bool = True
-                    ) -> list[str]:
+def hidden_mistakes(family: Family, params: Params, question) -> list[str]:
     """The mistake variants (id:variant) that move no part beyond its allowance, so grading
-    could not tell them from the right answer; the first only, unless ``first_only`` is
-    false. [NO_FINITE_KEY] when the instance has no finite key.
+    could not tell them from the right answer; [NO_FINITE_KEY] when the instance has no
+    finite key.
 
     A variant is left out when the question's settings cannot expose it (Mistake.when) or
     when it rewrites nothing a posed part depends on (Family.possible_mistakes).
@@ -50,8 +49,6 @@ def hidden_mistakes(family: Family, params: Params, question, first_only: bool =
         if not any(_distinguishable(env[part], wrong[part], allowed.get(part))
                    for part in graph.parts()):
             hidden.append(f"{mistake.id}:{variant.name}")
-            if first_only:
-                break
     return hidden
 
 

@@ -50,6 +50,8 @@ class ClassResult:
     assignment: Assignment
     students: list[StudentResult] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
+    folders: dict[str, str] = field(default_factory=dict)
+    """Each roster student's submission folder, by id (`student_folders`); absent: none."""
 
 
 def grade_student(assignment: Assignment, student: Student, submissions: Path,
@@ -219,12 +221,11 @@ def submission_folders(submissions: Path, ignored: Collection[str] = ()) -> list
                   and entry.name not in ARCHIVE_LEFTOVERS and entry.name not in ignored)
 
 
-def stray_folders(roster: Roster, submissions: Path, ignored: Collection[str] = ()
-                  ) -> list[str]:
-    """Folders in SUBMISSIONS that belong to no roster student, by printable name (a name
-    that is not UTF-8, from an archive made on another system, shows its bytes escaped)."""
-    folders = submission_folders(submissions, ignored)
-    known = set(student_folders(roster, folders).values())
+def stray_folders(folders: Collection[str], matched: Mapping[str, str]) -> list[str]:
+    """The folders that belong to no roster student (`matched`: student_folders), by
+    printable name (a name that is not UTF-8, from an archive made on another system, shows
+    its bytes escaped)."""
+    known = set(matched.values())
     return [printable_name(name) for name in folders if name not in known]
 
 
@@ -248,14 +249,15 @@ def grade_class(assignment: Assignment, roster: Roster, submissions: Path,
     outputs (feedback pages) are written while the result is at hand, on every core.
     ``ignored`` names folders that are neither students nor strays (the run's own output).
     """
-    result = ClassResult(assignment,
-                         unknown_folders=stray_folders(roster, submissions, ignored))
-    folders = student_folders(roster, submission_folders(submissions, ignored))
+    folders = submission_folders(submissions, ignored)
+    matched = student_folders(roster, folders)
+    result = ClassResult(assignment, unknown_folders=stray_folders(folders, matched),
+                         folders=matched)
     instances = InstanceCache()  # each worker process fills its own copy
 
     def grade_one(student: Student) -> StudentResult:
         graded = grade_student(assignment, student, submissions, variants_dir, instances,
-                               folders.get(student.id))
+                               matched.get(student.id))
         if after is not None:
             after(graded)
         return replace(graded, results_text=student_results_text(graded))

@@ -17,7 +17,6 @@ from grader.grade import (
     Progress,
     StudentResult,
     grade_class,
-    student_folders,
     submission_folders,
 )
 from grader.gradebook import canvas_csv, plain_csv
@@ -134,8 +133,7 @@ def run_grading(assignment_path: Path, submissions: Path, out_dir: Path, *,
     with few_collections():
         replace_directory(Path(out_dir), grade_into, RESULTS_NAME)
     result, flags = graded[0]
-    found = student_folders(roster, submission_folders(submissions, ignored))
-    missing = tuple(s.student.id for s in result.students if s.student.id not in found)
+    missing = tuple(s.student.id for s in result.students if s.student.id not in result.folders)
     changed = changed_since_issued(assignment, result, variants_dir)
     return GradeReport(result, flags, Path(out_dir), missing, changed, leftovers)
 

@@ -51,8 +51,19 @@ RANGES = {
 decimals or 15 significant figures is below a double's own precision, where even the exact
 key can fail; an rtol above 0.5 or a safety above 100 lets every catalogued mistake pass (no
 variant could be fair)."""
-_IMPLIED_MODE = (("rtol", "rel_abs"), ("atol", "rel_abs"), ("decimals", "decimals"),
-                 ("sig_figs", "sig_figs"))
+MODE_SETTINGS = {
+    "propagated": {"rounding_decimals", "rounding_sig_figs", "safety"},
+    "rel_abs": {"rtol", "atol"},
+    "decimals": {"decimals"},
+    "sig_figs": {"sig_figs"},
+}
+"""The settings each mode uses; one set at a level whose mode does not use it is an error.
+A setting of another mode than `propagated` chooses its mode (`{rtol: 0.01}` is rel_abs);
+propagated's own tune the default and choose nothing."""
+
+
+def _mode_of(key: str) -> str:
+    return next(mode for mode, keys in MODE_SETTINGS.items() if key in keys)
 
 
 def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
@@ -78,7 +89,10 @@ def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
             low, high = RANGES[key]
             raise ValueError(f"'{key}' must be from {low:g} to {high:g}, got {value:g}")
         changes[key] = int(value) if key in _INTEGER_KEYS else value
-    implied = {mode: key for key, mode in reversed(_IMPLIED_MODE) if key in changes}
+    implied: dict[str, str] = {}  # each mode the settings choose: the first key choosing it
+    for key in changes:
+        if key != "mode" and _mode_of(key) != "propagated":
+            implied.setdefault(_mode_of(key), key)
     if "mode" not in changes and len(implied) > 1:
         keys = " and ".join(f"'{key}'" for key in implied.values())
         raise ValueError(f"{keys} choose different modes ({', '.join(implied)}): give the "
@@ -91,16 +105,3 @@ def parse_tolerance(raw: Any, inherited: Tolerance) -> Tolerance:
                              f"from the level above); it belongs to mode "
                              f"{_mode_of(key)}: add mode: {_mode_of(key)} to use it")
     return replace(inherited, **changes)
-
-
-MODE_SETTINGS = {
-    "propagated": {"rounding_decimals", "rounding_sig_figs", "safety"},
-    "rel_abs": {"rtol", "atol"},
-    "decimals": {"decimals"},
-    "sig_figs": {"sig_figs"},
-}
-"""The settings each mode uses; one set at a level whose mode does not use it is an error."""
-
-
-def _mode_of(key: str) -> str:
-    return next(mode for mode, keys in MODE_SETTINGS.items() if key in keys)

@@ -55,7 +55,7 @@ def draw_question(assignment: Assignment, question: Question, student_id: str) -
     for _ in range(MAX_RESAMPLES):
         raw = to_jsonable(family.sample(rng, question.randomize))
         params = family.parse(raw)
-        unseen = hidden_mistakes(family, params, question, first_only=False)
+        unseen = hidden_mistakes(family, params, question)
         if not unseen:
             return QuestionVariant(family.name, raw,
                                    to_jsonable(family.graph(params).key_answers()))

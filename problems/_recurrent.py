@@ -57,19 +57,20 @@ NOISE_CHECKED_BELOW = 1e-9
 Noise above it needs terms beyond about 1e5 in size, which no course exercise has."""
 
 
-def near_zero(total) -> bool:
-    """Whether some entry of total is close enough to 0 to be rounding noise (fast check)."""
-    return bool(np.abs(total).min() < NOISE_CHECKED_BELOW)
+def snapped(total, magnitude: Callable[[], Any], terms: int):
+    """`without_noise`, with the magnitude worked out (`magnitude()`) only when some entry of
+    total is close enough to 0 to be rounding noise: most sums are not."""
+    if np.abs(total).min() >= NOISE_CHECKED_BELOW:
+        return total
+    return without_noise(total, magnitude(), terms)
 
 
 def pre_activation(weights, x, recurrent, h_prev, bias):
     """W x + U h_prev + b, with entries that are 0 on paper exactly 0 (without_noise)."""
     z = weights @ x + np.dot(recurrent, h_prev) + bias
-    if not near_zero(z):
-        return z
-    magnitude = np.abs(weights) @ np.abs(x) + np.dot(np.abs(recurrent), np.abs(h_prev)) \
-        + np.abs(bias)
-    return without_noise(z, magnitude, x.size + h_prev.size + 1)
+    return snapped(z, lambda: np.abs(weights) @ np.abs(x)
+                   + np.dot(np.abs(recurrent), np.abs(h_prev)) + np.abs(bias),
+                   x.size + h_prev.size + 1)
 
 
 def gate_fn(activation: Callable) -> Callable:

@@ -66,11 +66,10 @@ def _candidate_before(weights, x, recurrent, r, h_prev, bias):
 def _candidate_after(weights, x, recurrent, r, h_prev, bias):
     weights, x, r, h_prev = _floats(weights, x, r, h_prev)
     z = weights @ x + r * np.dot(recurrent, h_prev) + bias
-    if not rnn.near_zero(z):
-        return _shaped(weights, np.tanh(z))
-    magnitude = np.abs(weights) @ np.abs(x) \
-        + np.abs(r) * np.dot(np.abs(recurrent), np.abs(h_prev)) + np.abs(bias)
-    return _shaped(weights, np.tanh(rnn.without_noise(z, magnitude, x.size + h_prev.size + 1)))
+    z = rnn.snapped(z, lambda: np.abs(weights) @ np.abs(x)
+                    + np.abs(r) * np.dot(np.abs(recurrent), np.abs(h_prev)) + np.abs(bias),
+                    x.size + h_prev.size + 1)
+    return _shaped(weights, np.tanh(z))
 
 
 def _keep_prev(z, h_prev, h_tilde):
